@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Entry point of the keepalive-spec command; everything else is in program.ts.
+
+import { killAllLaunched, stopAllLaunched } from './launch/process.js';
+import { main } from './program.js';
+
+function die(e: Error): void {
+  killAllLaunched();
+  process.stderr.write(`keepalive-spec: internal error: ${e.stack ?? e.message}\n`);
+  process.exit(2);
+}
+
+process.on('uncaughtException', die);
+main(process.argv.slice(2)).then(async (code) => {
+  await stopAllLaunched();
+  process.exitCode = code;
+  // Nothing should be left running; if something is, it must not keep the command alive.
+  setTimeout(() => process.exit(code), 1000).unref();
+}, die);

@@ -1,0 +1,80 @@
+// Child processes (launched servers, client drivers) run in their own process
+// group so that a shell and everything it started are signalled together.
+
+import { type ResultPromise, execa } from 'execa';
+
+export interface Launched {
+  pid: number;
+  /** resolves when the process has exited, with a one-line description */
+  exited: Promise<string>;
+  /** set once exited */
+  exitInfo?: string;
+  /** the last lines the process wrote on stderr/stdout */
+  tail(): string;
+  /** SIGTERM to the group, SIGKILL after `graceMs`; resolves when it is gone */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const live = new Set<Launched>();
+
+/** Start `command` through the shell, detached into its own process group. */
+export function launch(command: string, opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Launched {
+  const child: ResultPromise = execa(command, {
+    shell: true,
+    detached: true,
+    reject: false,
+    stdin: 'ignore',
+    buffer: false,
+    env: opts.env,
+    cwd: opts.cwd,
+    forceKillAfterDelay: false,
+  });
+  const lines: string[] = [];
+  const keep = (chunk: Buffer | string) => {
+    for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(line);
+    if (lines.length > 40) lines.splice(0, lines.length - 40);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`cannot start: ${command}`);
+  const handle: Launched = {
+    pid,
+    exited: child.then((r) => {
+      const info = r.signal ? `killed by ${r.signal}` : `exited with status ${r.exitCode}`;
+      handle.exitInfo = info;
+      live.delete(handle);
+      return info;
+    }),
+    tail: () => lines.slice(-10).join('\n'),
+    stop: async (graceMs = 2000) => {
+      if (handle.exitInfo) return;
+      signalGroup(pid, 'SIGTERM');
+      const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
+      await handle.exited;
+      clearTimeout(timer);
+      // The leader may exit before its children: make sure the group is gone.
+      signalGroup(pid, 'SIGKILL');
+    },
+  };
+  live.add(handle);
+  return handle;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Last resort on exit paths: no child survives the harness. */
+export function killAllLaunched(): void {
+  for (const h of live) signalGroup(h.pid, 'SIGKILL');
+}
+
+/** Stop every process still running (Ctrl-C, uncaught errors). */
+export async function stopAllLaunched(graceMs = 1000): Promise<void> {
+  await Promise.all([...live].map((h) => h.stop(graceMs)));
+}

@@ -1,0 +1,311 @@
+// The command line: argv -> options -> run -> reports -> exit status
+// (0 no failure, 1 failure, 2 usage or target error, 130 interrupted).
+
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConsoleReporter } from '../reports/console.js';
+import { writeJson } from '../reports/json.js';
+import { writeJunit } from '../reports/junit.js';
+import { SERVER_TARGETS } from '../targets/index.js';
+import type { RunningTarget } from '../targets/types.js';
+import { killAllLaunched } from './launch/process.js';
+import { AREA_KEYS, AREAS, type Area, type Result, type Role } from './model.js';
+import { exitCodeOf } from './outcome.js';
+import { selectScenarios, serverScenarios } from './registry.js';
+import { runServerSuite, startServerTarget, TargetError } from './server-mode.js';
+
+const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
+class UsageError extends Error {}
+
+interface CommonOptions {
+  junit?: string;
+  json?: string;
+  html?: string;
+  area?: Area[];
+  grep?: RegExp;
+  strict: boolean;
+  idleMax: number;
+  timeout: number;
+  concurrency: number;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+interface ServerOptions extends CommonOptions {
+  target?: string;
+  launch?: string;
+  insecure: boolean;
+  path?: string;
+  chunkedPath?: string;
+  postPath?: string;
+  largePath?: string;
+  noContentPath?: string;
+  targetIdle: number;
+  startupTimeout: number;
+}
+
+const positiveInt = (what: string) => (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${what} must be a positive whole number`);
+  return Number(v);
+};
+const positiveSeconds = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return n;
+};
+const areaList = (v: string): Area[] => {
+  const list = v.split(',').map((a) => a.trim()).filter(Boolean);
+  const bad = list.filter((a) => !AREA_KEYS.includes(a as Area));
+  if (bad.length || list.length === 0)
+    throw new InvalidArgumentError(`unknown area ${bad.join(', ') || '(none)'}; areas are ${AREA_KEYS.join(', ')}`);
+  return list as Area[];
+};
+const regex = (v: string) => {
+  try {
+    return new RegExp(v, 'i');
+  } catch (e) {
+    throw new InvalidArgumentError(`not a valid regular expression: ${(e as Error).message}`);
+  }
+};
+const resourcePath = (v: string) => {
+  if (!v.startsWith('/')) throw new InvalidArgumentError('must be a path starting with /');
+  return v;
+};
+
+function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('--junit <file>', 'write the JUnit XML report to <file>')
+    .option('--json <file>', 'write the full results, with transcripts, as JSON to <file>')
+    .addOption(new Option('--html <file>', 'write a self-contained HTML report to <file> (not available yet)').hideHelp())
+    .option('--area <a,b>', `run only these areas: ${AREA_KEYS.join(', ')}`, areaList)
+    .option('--grep <regex>', 'run only scenarios whose id or title matches (case-insensitive)', regex)
+    .option('--strict', 'SHOULD-level violations count as failures', false)
+    .option('--idle-max <seconds>', 'the longest any scenario waits for a peer idle timeout', positiveSeconds, 10)
+    .option('--timeout <ms>', 'the longest a single read waits before the scenario fails', positiveInt('--timeout'), 3000)
+    .option('--concurrency <n>', 'scenarios run at once', positiveInt('--concurrency'), 32)
+    .option('--quiet', 'print failures and the summary only', false)
+    .option('--verbose', 'print the transcript of every scenario', false);
+}
+
+async function runServer(url: string | undefined, o: ServerOptions): Promise<number> {
+  if (o.quiet && o.verbose) throw new UsageError('--quiet and --verbose exclude each other');
+  if (o.html) throw new UsageError('--html is not available in this version yet');
+  const timing = { timeoutMs: o.timeout, idleMaxMs: o.idleMax * 1000 };
+  const scenarios = serverScenarios({ areas: o.area, grep: o.grep });
+  if (scenarios.length === 0) throw new UsageError('no scenario matches --area/--grep (see: keepalive-spec list server)');
+  const spec = {
+    url,
+    target: o.target,
+    launch: o.launch,
+    insecure: o.insecure,
+    targetIdleTimeoutMs: o.targetIdle * 1000,
+    startupTimeoutMs: o.startupTimeout,
+    resources: {
+      path: o.path,
+      chunkedPath: o.chunkedPath,
+      postPath: o.postPath,
+      largePath: o.largePath,
+      noContentPath: o.noContentPath,
+    },
+  };
+  const reporter = new ConsoleReporter({ quiet: o.quiet, verbose: o.verbose });
+  const ac = new AbortController();
+  const onSignal = (sig: string) => () => {
+    if (ac.signal.aborted) {
+      killAllLaunched();
+      process.exit(130);
+    }
+    ac.abort(new Error(`interrupted (${sig})`));
+  };
+  const onInt = onSignal('SIGINT');
+  const onTerm = onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  const started = Date.now();
+  let running: RunningTarget | undefined;
+  let results: Result[] = [];
+  try {
+    running = await startServerTarget(spec, timing);
+    void running.died?.then((why) => ac.abort(new TargetError(why)));
+    reporter.header(
+      [
+        `${VERSION}, server mode`,
+        `target: ${running.description}`,
+        `${scenarios.length} scenarios, concurrency ${o.concurrency}, --timeout ${o.timeout} ms, --idle-max ${o.idleMax} s${o.strict ? ', --strict' : ''}`,
+      ],
+      scenarios.length,
+    );
+    results = await runServerSuite(
+      running,
+      spec,
+      { scenarios, timing, strict: o.strict, concurrency: o.concurrency },
+      { signal: ac.signal, onStart: (s) => reporter.started(s), onResult: (r) => reporter.result(r) },
+    );
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    await running?.stop();
+  }
+  const wallMs = Date.now() - started;
+  const written: string[] = [];
+  const cutShort = ac.signal.aborted ? String((ac.signal.reason as Error)?.message ?? ac.signal.reason) : undefined;
+  if (o.junit) {
+    writeJunit(o.junit, results, o.strict);
+    written.push(`JUnit: ${o.junit}`);
+  }
+  if (o.json) {
+    writeJson(
+      o.json,
+      {
+        mode: 'server',
+        target: running?.description ?? String(url),
+        startedAt: new Date(started).toISOString(),
+        wallMs,
+        strict: o.strict,
+        timeoutMs: o.timeout,
+        idleMaxMs: o.idleMax * 1000,
+        version: VERSION,
+        ...(cutShort ? { cutShort } : {}),
+      },
+      results,
+    );
+    written.push(`JSON: ${o.json}`);
+  }
+  reporter.summary(results, wallMs, written.length ? [`reports: ${written.join(', ')}`] : []);
+  if (cutShort) {
+    process.stderr.write(`keepalive-spec: run cut short: ${cutShort}\n`);
+    return ac.signal.reason instanceof TargetError ? 2 : 130;
+  }
+  return exitCodeOf(results.map((r) => r.outcome));
+}
+
+function listScenarios(role: string | undefined, o: { json: boolean }): number {
+  if (role !== undefined && role !== 'server' && role !== 'client') throw new UsageError(`unknown role ${JSON.stringify(role)}; use server or client`);
+  const list = selectScenarios({ role: role as Role | undefined });
+  if (o.json) {
+    const rows = list.map(({ id, role, area, level, rfc, title, covers }) => ({ id, role, area, level, rfc, title, covers }));
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  let area = '';
+  for (const s of list) {
+    if (`${s.role}.${s.area}` !== area) {
+      area = `${s.role}.${s.area}`;
+      process.stdout.write(`\n${area}: ${AREAS[s.area]}\n`);
+    }
+    process.stdout.write(`  ${s.id.padEnd(34)} ${s.level.padEnd(10)} ${s.rfc.padEnd(18)} ${s.title}  [${s.covers.join(', ')}]\n`);
+  }
+  process.stdout.write(`\n${list.length} scenarios\n`);
+  return 0;
+}
+
+function listTargets(o: { json: boolean }): number {
+  const rows = SERVER_TARGETS.map((t) => ({ name: t.name, role: 'server', description: t.description, requires: t.requires ?? null }));
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  process.stdout.write('server targets (keepalive-spec server --target <name>):\n');
+  for (const r of rows) process.stdout.write(`  ${r.name.padEnd(34)} ${r.description}${r.requires ? ` (needs ${r.requires})` : ''}\n`);
+  process.stdout.write('\nclient drivers: none built in yet (client mode is planned)\n');
+  return 0;
+}
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('keepalive-spec')
+    .description('Conformance suite for HTTP/1.x persistent connections: keep-alive, pipelining, chunked, close, timeouts, framing.')
+    .version(VERSION)
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 no failure, 1 at least one failure, 2 usage error or the target
+could not be reached or started (one-line reason on stderr), 130 interrupted.
+
+Examples:
+  keepalive-spec server --target reference
+  keepalive-spec server http://127.0.0.1:8080/ --junit out/junit.xml
+  keepalive-spec server --launch "python3 -m http.server {port}" --area persistence,pipelining
+  keepalive-spec list server --json`,
+    );
+
+  const server = addCommonOptions(
+    program
+      .command('server')
+      .description('test a server: the harness is the client')
+      .argument('[url]', 'the server to test: http://host:port[/path] or https://...')
+      .option('--target <name>', 'start a built-in target, test it, stop it (see: keepalive-spec targets)')
+      .option('--launch <cmd>', 'start any server command; {port} in it is replaced by a free port')
+      .option('--insecure', 'skip TLS certificate checks for https:// URLs', false)
+      .option('--path <path>', 'the resource requested (default: the URL path, or /)', resourcePath)
+      .option('--chunked-path <path>', 'a resource that answers with a chunked body', resourcePath)
+      .option('--post-path <path>', 'a resource that accepts a POST body (default: the URL path)', resourcePath)
+      .option('--large-path <path>', 'the largest resource, for flow-control scenarios (default: the URL path)', resourcePath)
+      .option('--no-content-path <path>', 'a resource that answers 204', resourcePath)
+      .option('--target-idle <seconds>', 'idle timeout of a built-in target', positiveSeconds, 2)
+      .option('--startup-timeout <ms>', 'how long a launched server may take to accept connections', positiveInt('--startup-timeout'), 10_000),
+  );
+  server.addHelpText(
+    'after',
+    `
+The target is exactly one of <url>, --target or --launch. Scenarios that need a
+particular kind of resource use the URL path unless an option names another;
+where the target offers none they are skipped with the reason, never failed.`,
+  );
+  server.action(async (url: string | undefined, o: ServerOptions) => setExit(await runServer(url, o)));
+
+  addCommonOptions(
+    program
+      .command('client')
+      .description('test an HTTP client through a driver: the harness is the server (planned)')
+      .option('--target <name>', 'a built-in client driver')
+      .option('--driver <cmd>', 'any client driver command (driver protocol v1, see README)'),
+  ).action(() => {
+    throw new UsageError('client mode is not available in this version yet');
+  });
+
+  program
+    .command('list')
+    .description('list every scenario: id, role, area, level, RFC section, title')
+    .argument('[role]', 'server or client')
+    .option('--json', 'print a JSON array', false)
+    .action((role: string | undefined, o: { json: boolean }) => setExit(listScenarios(role, o)));
+
+  program
+    .command('targets')
+    .description('list the built-in server targets and client drivers')
+    .option('--json', 'print a JSON array', false)
+    .action((o: { json: boolean }) => setExit(listTargets(o)));
+
+  for (const cmd of [program, ...program.commands]) {
+    cmd.exitOverride();
+    cmd.configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(`keepalive-spec: ${s.replace(/^error: /, '').trim()}\n`),
+    });
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (e instanceof UsageError || e instanceof TargetError) {
+      process.stderr.write(`keepalive-spec: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+

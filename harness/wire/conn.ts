@@ -1,0 +1,448 @@
+// The client side of one raw TCP or TLS connection, as the harness sees it:
+// send bytes (whole, split, trickled), read the next response strictly, and
+// observe how the connection ends (FIN, RST, still open), all into a transcript.
+
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { type Req, toBuffer } from './build.js';
+import { type HttpResponse, type ParseError, Parser } from './parse.js';
+import type { Transcript } from './transcript.js';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+  tls: boolean;
+  /** skip certificate checks (--insecure) */
+  insecure?: boolean;
+}
+
+/** Thrown out of any wait when the scenario is cancelled (deadline or Ctrl-C). */
+export class Aborted extends Error {
+  constructor(reason = 'cancelled') {
+    super(reason);
+    this.name = 'Aborted';
+  }
+}
+
+/** The connection could not be made: a broken precondition, never a conformance verdict. */
+export class ConnectError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConnectError';
+  }
+}
+
+export type ReadResult =
+  | { type: 'response'; response: HttpResponse; interim: HttpResponse[]; at: number }
+  | {
+      type: 'end';
+      how: 'fin' | 'rst';
+      at: number;
+      /** set when the end cut a message short */
+      error?: ParseError;
+      state: string;
+      partialBytes: number;
+      interim: HttpResponse[];
+    }
+  | { type: 'timeout'; waitedMs: number; state: string; partialBytes: number; interim: HttpResponse[] }
+  | { type: 'malformed'; error: ParseError; interim: HttpResponse[] };
+
+export interface EndObservation {
+  how: 'fin' | 'rst' | 'open';
+  /** transcript time of the end */
+  at?: number;
+  /** ms from the start of the wait to the end */
+  afterMs?: number;
+  /** complete responses that arrived while the end was awaited */
+  extra: HttpResponse[];
+  /** bytes of an unfinished message that arrived while the end was awaited */
+  partialBytes: number;
+  /** how FIN and RST were told apart, for the evidence */
+  verdict: string;
+}
+
+export interface SendOptions {
+  /** split the bytes at these offsets into separate writes */
+  splitAt?: number[];
+  /** write this many bytes per write (1 = byte by byte) */
+  trickle?: number;
+  /** pause between the writes of a split or trickled send; default 20 ms for splits, 1 ms for trickles */
+  pauseMs?: number;
+}
+
+export type SendResult = { ok: true } | { ok: false; error: string };
+
+export interface ConnOptions {
+  label: string;
+  transcript: Transcript;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+export async function openConn(ep: Endpoint, opts: ConnOptions): Promise<Conn> {
+  const { transcript, label, signal } = opts;
+  if (signal.aborted) throw new Aborted();
+  const socket: net.Socket = ep.tls
+    ? tls.connect({
+        host: ep.host,
+        port: ep.port,
+        servername: net.isIP(ep.host) ? undefined : ep.host,
+        rejectUnauthorized: !ep.insecure,
+        ALPNProtocols: ['http/1.1'],
+        // honoured by tls.connect at run time, missing from its type
+        allowHalfOpen: true,
+      } as tls.ConnectionOptions)
+    : net.connect({ host: ep.host, port: ep.port, allowHalfOpen: true, noDelay: true });
+  const readyEvent = ep.tls ? 'secureConnect' : 'connect';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new ConnectError(`connect to ${ep.host}:${ep.port} timed out after ${opts.timeoutMs} ms`)),
+        opts.timeoutMs,
+      );
+      const onAbort = () => reject(new Aborted());
+      signal.addEventListener('abort', onAbort, { once: true });
+      socket.once(readyEvent, () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      socket.once('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        reject(new ConnectError(`cannot connect to ${ep.host}:${ep.port}: ${e.code ?? e.message}`));
+      });
+    });
+  } catch (e) {
+    socket.destroy();
+    throw e;
+  }
+  if (ep.tls) socket.setNoDelay(true);
+  const conn = new Conn(socket, opts);
+  transcript.record(label, 'connect', `${socket.remoteAddress}:${socket.remotePort}${ep.tls ? ' (TLS)' : ''}`);
+  return conn;
+}
+
+export class Conn {
+  readonly label: string;
+  readonly parser = new Parser({ kind: 'response', lenient: true });
+  /** every final response read on this connection, in order */
+  readonly responses: HttpResponse[] = [];
+  finAt?: number;
+  rstAt?: number;
+  private readonly transcript: Transcript;
+  private readonly timeoutMs: number;
+  private readonly signal: AbortSignal;
+  private readonly doneAt = new WeakMap<HttpResponse, number>();
+  private readonly waiters = new Set<() => void>();
+  private sentFin = false;
+  private destroyed = false;
+  private lastError?: string;
+
+  constructor(
+    readonly socket: net.Socket,
+    opts: ConnOptions,
+  ) {
+    this.label = opts.label;
+    this.transcript = opts.transcript;
+    this.timeoutMs = opts.timeoutMs;
+    this.signal = opts.signal;
+    socket.on('data', (chunk: Buffer) => {
+      this.transcript.record(this.label, 'recv', chunk);
+      const before = this.parser.messages.length;
+      this.parser.push(chunk);
+      this.stamp(before);
+      this.wake();
+    });
+    socket.on('end', () => {
+      this.finAt = this.transcript.now();
+      this.transcript.record(this.label, 'fin-recv');
+      const before = this.parser.messages.length;
+      this.parser.end();
+      this.stamp(before);
+      this.wake();
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ECONNRESET' || e.code === 'EPIPE') {
+        if (this.rstAt === undefined) {
+          this.rstAt = this.transcript.now();
+          this.transcript.record(this.label, 'rst', e.code);
+        }
+      } else {
+        this.lastError = e.code ?? e.message;
+        this.transcript.record(this.label, 'error', this.lastError);
+      }
+      this.wake();
+    });
+    socket.on('close', () => {
+      if (!this.destroyed) this.transcript.record(this.label, 'closed');
+      this.wake();
+    });
+    const onAbort = () => this.destroy();
+    this.signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('close', () => this.signal.removeEventListener('abort', onAbort));
+  }
+
+  /** True once the peer's FIN or RST has been seen. */
+  get ended(): boolean {
+    return this.finAt !== undefined || this.rstAt !== undefined;
+  }
+
+  /** When a response was complete, in transcript time. */
+  completedAt(res: HttpResponse): number | undefined {
+    return this.doneAt.get(res);
+  }
+
+  now(): number {
+    return this.transcript.now();
+  }
+
+  note(text: string): void {
+    this.transcript.note(text, this.label);
+  }
+
+  /** Send requests or raw bytes. Requests tell the parser their method, so HEAD responses are framed right. */
+  async send(data: Req | ReadonlyArray<Req> | Buffer | string, opts: SendOptions = {}): Promise<SendResult> {
+    const items = Array.isArray(data) ? (data as ReadonlyArray<Req>) : [data as Req | Buffer | string];
+    const bufs: Buffer[] = [];
+    for (const item of items) {
+      if (typeof item === 'string' || Buffer.isBuffer(item)) bufs.push(toBuffer(item));
+      else {
+        this.parser.expectResponseTo(item.method);
+        bufs.push(item.bytes);
+      }
+    }
+    const all = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
+    const pieces = splitBytes(all, opts);
+    const pause = opts.pauseMs ?? (opts.trickle ? 1 : 20);
+    for (let i = 0; i < pieces.length; i++) {
+      if (i > 0 && pause > 0) await this.sleep(pause);
+      const r = await this.write(pieces[i]!);
+      if (!r.ok) return r;
+    }
+    return { ok: true };
+  }
+
+  private write(buf: Buffer): Promise<SendResult> {
+    if (this.destroyed || this.socket.destroyed) return Promise.resolve({ ok: false, error: 'socket already closed' });
+    if (this.sentFin) return Promise.resolve({ ok: false, error: 'harness already half-closed the connection' });
+    this.transcript.record(this.label, 'send', buf);
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (r: SendResult) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(r);
+      };
+      // A write blocked by flow control for longer than the read timeout is a verdict of its own.
+      const timer = setTimeout(
+        () => finish({ ok: false, error: `write blocked by flow control for ${this.timeoutMs} ms` }),
+        this.timeoutMs,
+      );
+      const check = () => {
+        if (this.destroyed) finish({ ok: false, error: 'connection cancelled' });
+      };
+      this.waiters.add(check);
+      this.socket.write(buf, (err) => {
+        if (err) finish({ ok: false, error: (err as NodeJS.ErrnoException).code ?? err.message });
+        else finish({ ok: true });
+      });
+    });
+  }
+
+  /** Half-close: shutdown(SHUT_WR). The peer sees FIN; the harness keeps reading. */
+  halfClose(): void {
+    if (this.sentFin || this.destroyed) return;
+    this.sentFin = true;
+    this.transcript.record(this.label, 'fin-sent');
+    this.socket.end();
+  }
+
+  /** Tear the connection down at once (no verdict attached). */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.socket.destroy();
+    this.wake();
+  }
+
+  /** The next final response (1xx responses before it are returned alongside), or why there is none. */
+  async readResponse(opts: { timeoutMs?: number; keepInterim?: boolean } = {}): Promise<ReadResult> {
+    const interim: HttpResponse[] = [];
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const started = this.now();
+    const r = await this.until<ReadResult>(() => {
+      while (this.parser.messages.length > 0) {
+        const m = this.parser.messages.shift() as HttpResponse;
+        if (m.interim && !opts.keepInterim) {
+          interim.push(m);
+          continue;
+        }
+        if (!m.interim) this.responses.push(m);
+        return { type: 'response', response: m, interim, at: this.doneAt.get(m) ?? this.now() };
+      }
+      const err = this.parser.error;
+      if (err && err.code !== 'incomplete') return { type: 'malformed', error: err, interim };
+      if (this.ended || this.destroyed) {
+        const rstFirst = this.rstAt !== undefined && (this.finAt === undefined || this.rstAt < this.finAt);
+        const base = {
+          type: 'end' as const,
+          how: rstFirst ? ('rst' as const) : ('fin' as const),
+          at: (rstFirst ? this.rstAt : this.finAt) ?? this.now(),
+          state: this.parser.describeState(),
+          partialBytes: this.parser.pendingBytes,
+          interim,
+        };
+        return err ? { ...base, error: err } : base;
+      }
+      return undefined;
+    }, timeoutMs);
+    if (r !== 'timeout') return r;
+    this.transcript.record(this.label, 'timeout', `no complete response within ${timeoutMs} ms (${this.parser.describeState()})`);
+    return {
+      type: 'timeout',
+      waitedMs: this.now() - started,
+      state: this.parser.describeState(),
+      partialBytes: this.parser.pendingBytes,
+      interim,
+    };
+  }
+
+  /**
+   * Wait for the peer to end the connection. FIN is confirmed by a probe write
+   * (DESIGN.md: an RST right behind the last bytes can look like a clean end).
+   */
+  async waitEnd(opts: { timeoutMs?: number; probe?: boolean } = {}): Promise<EndObservation> {
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const started = this.now();
+    const r = await this.until(() => (this.ended || this.destroyed ? true : undefined), timeoutMs);
+    const extra: HttpResponse[] = [];
+    while (this.parser.messages.length > 0) {
+      const m = this.parser.messages.shift() as HttpResponse;
+      if (!m.interim) {
+        extra.push(m);
+        this.responses.push(m);
+      }
+    }
+    const partialBytes = this.parser.pendingBytes;
+    if (r === 'timeout') {
+      this.transcript.record(this.label, 'timeout', `connection still open after ${Math.round(timeoutMs)} ms`);
+      return { how: 'open', extra, partialBytes, verdict: `no FIN or RST within ${Math.round(timeoutMs)} ms` };
+    }
+    if (this.finAt === undefined) {
+      return {
+        how: 'rst',
+        at: this.rstAt!,
+        afterMs: this.rstAt! - started,
+        extra,
+        partialBytes,
+        verdict: 'the read failed with ECONNRESET (no FIN before it)',
+      };
+    }
+    const at = this.finAt;
+    if (this.rstAt !== undefined)
+      return { how: 'rst', at, afterMs: at - started, extra, partialBytes, verdict: 'FIN followed by ECONNRESET' };
+    if (opts.probe === false) return { how: 'fin', at, afterMs: at - started, extra, partialBytes, verdict: 'read returned EOF' };
+    const reset = await this.probeReset();
+    return reset
+      ? { how: 'rst', at, afterMs: at - started, extra, partialBytes, verdict: `EOF, then a probe write failed at once (${reset})` }
+      : {
+          how: 'fin',
+          at,
+          afterMs: at - started,
+          extra,
+          partialBytes,
+          verdict: 'EOF, and a probe write after it was accepted (no reset pending)',
+        };
+  }
+
+  /** After EOF: write two harmless bytes; on a reset connection the write fails at once. */
+  private async probeReset(): Promise<string | undefined> {
+    if (this.destroyed || this.sentFin) return this.rstAt !== undefined ? 'ECONNRESET' : undefined;
+    const before = this.rstAt;
+    const r = await new Promise<SendResult>((resolve) => {
+      const timer = setTimeout(() => resolve({ ok: true }), 100);
+      this.socket.write('\r\n', (err) => {
+        clearTimeout(timer);
+        resolve(err ? { ok: false, error: (err as NodeJS.ErrnoException).code ?? err.message } : { ok: true });
+      });
+    });
+    this.transcript.record(this.label, 'note', `probe: wrote "\\r\\n" after EOF: ${r.ok ? 'accepted' : r.error}`);
+    if (!r.ok) return r.error;
+    if (this.rstAt !== undefined && before === undefined) return 'ECONNRESET';
+    return undefined;
+  }
+
+  /** A hint only (REQUIREMENTS harness note 1): true if no FIN/RST arrives within `ms`. */
+  async staysOpen(ms: number): Promise<boolean> {
+    const r = await this.until(() => (this.ended || this.destroyed ? true : undefined), ms);
+    return r === 'timeout';
+  }
+
+  /** Wait until at least `n` bytes of a further message (or any message) arrived, or the end. */
+  async waitForBytes(ms: number): Promise<boolean> {
+    const r = await this.until(
+      () => (this.parser.messages.length > 0 || this.parser.pendingBytes > 0 || this.ended ? true : undefined),
+      ms,
+    );
+    return r !== 'timeout' && !this.ended;
+  }
+
+  sleep(ms: number): Promise<void> {
+    return this.until(() => undefined, ms).then(() => undefined);
+  }
+
+  private stamp(before: number): void {
+    const t = this.now();
+    for (let i = before; i < this.parser.messages.length; i++) this.doneAt.set(this.parser.messages[i] as HttpResponse, t);
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Poll `check` on every wire event until it yields a value or the deadline passes. */
+  private async until<T>(check: () => T | undefined, timeoutMs: number): Promise<T | 'timeout'> {
+    const deadline = this.now() + timeoutMs;
+    for (;;) {
+      if (this.signal.aborted) throw new Aborted();
+      const v = check();
+      if (v !== undefined) return v;
+      const left = deadline - this.now();
+      if (left <= 0) return 'timeout';
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.waiters.delete(done);
+          this.signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, left);
+        this.waiters.add(done);
+        this.signal.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+}
+
+function splitBytes(all: Buffer, opts: SendOptions): Buffer[] {
+  if (opts.trickle && opts.trickle > 0) {
+    const out: Buffer[] = [];
+    for (let i = 0; i < all.length; i += opts.trickle) out.push(all.subarray(i, i + opts.trickle));
+    return out;
+  }
+  if (opts.splitAt?.length) {
+    const cuts = [...new Set(opts.splitAt.filter((c) => c > 0 && c < all.length))].sort((a, b) => a - b);
+    const out: Buffer[] = [];
+    let prev = 0;
+    for (const c of cuts) {
+      out.push(all.subarray(prev, c));
+      prev = c;
+    }
+    out.push(all.subarray(prev));
+    return out;
+  }
+  return [all];
+}

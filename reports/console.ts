@@ -1,0 +1,117 @@
+// The console view: a line per scenario as it finishes, evidence for what went
+// wrong, a live progress line on a terminal, plain lines in CI, and a summary
+// that names every failure with its rule.
+
+import pc from 'picocolors';
+import type { Outcome, Result, ScenarioInfo } from '../harness/model.js';
+import { countOutcomes, OUTCOME_ORDER, OUTCOMES } from './symbols.js';
+import { evidence, findingLine, ruleLine } from './text.js';
+
+export interface ConsoleOptions {
+  quiet?: boolean;
+  verbose?: boolean;
+  out?: NodeJS.WriteStream;
+}
+
+const DETAILED: ReadonlySet<Outcome> = new Set(['fail', 'warn', 'error']);
+const MAX_TRANSCRIPT_LINES = 60;
+
+export class ConsoleReporter {
+  private readonly out: NodeJS.WriteStream;
+  private readonly live: boolean;
+  private readonly width: number;
+  private running = new Set<string>();
+  private done = 0;
+  private total = 0;
+  private liveShown = false;
+
+  constructor(private readonly opts: ConsoleOptions = {}) {
+    this.out = opts.out ?? process.stdout;
+    this.live = Boolean(this.out.isTTY) && !process.env.CI && !opts.quiet;
+    this.width = Math.max(60, Math.min(this.out.columns ?? 120, 160));
+  }
+
+  header(lines: string[], total: number): void {
+    this.total = total;
+    if (this.opts.quiet) return;
+    this.write(`${pc.bold('keepalive-spec')} ${lines.join('\n  ')}\n\n`);
+  }
+
+  started(s: ScenarioInfo): void {
+    this.running.add(s.id);
+    this.drawLive();
+  }
+
+  result(r: Result): void {
+    this.running.delete(r.scenario.id);
+    this.done++;
+    this.clearLive();
+    const show = !this.opts.quiet || r.outcome === 'fail' || r.outcome === 'error';
+    if (show) {
+      this.write(`${this.line(r)}\n`);
+      if (this.opts.verbose || (DETAILED.has(r.outcome) && !this.opts.quiet)) this.write(`${this.details(r)}\n`);
+    }
+    this.drawLive();
+  }
+
+  summary(results: Result[], wallMs: number, extra: string[] = []): void {
+    this.clearLive();
+    const counts = countOutcomes(results.map((r) => r.outcome));
+    const parts = OUTCOME_ORDER.filter((o) => counts[o] > 0).map((o) => OUTCOMES[o].color(`${counts[o]} ${o}`));
+    const out: string[] = ['', pc.bold(`${results.length} scenarios in ${(wallMs / 1000).toFixed(1)} s: ${parts.join(', ') || 'none'}`)];
+    for (const o of ['fail', 'error', 'warn'] as const) {
+      const list = results.filter((r) => r.outcome === o);
+      if (list.length === 0) continue;
+      if (this.opts.quiet && o === 'warn') continue;
+      out.push(OUTCOMES[o].color(`${o === 'fail' ? 'failures' : o === 'error' ? 'harness errors' : 'warnings'}:`));
+      for (const r of list)
+        out.push(`  ${OUTCOMES[o].color(OUTCOMES[o].symbol)} ${r.scenario.id}: ${findingLine(r.finding)} [${ruleLine(r)}]`);
+    }
+    out.push(...extra);
+    this.write(`${out.join('\n')}\n`);
+  }
+
+  private line(r: Result): string {
+    const o = OUTCOMES[r.outcome];
+    const tag = o.color(`${o.symbol} ${o.word.padEnd(5)}`);
+    const secs = `${(r.durationMs / 1000).toFixed(1)}s`;
+    const head = `${r.scenario.area.padEnd(11)} ${r.scenario.id}`;
+    let tail = r.scenario.title;
+    if (r.outcome === 'info' || r.outcome === 'skip') tail = findingLine(r.finding);
+    const room = this.width - head.length - secs.length - 12;
+    if (tail.length > room) tail = `${tail.slice(0, Math.max(10, room - 1))}…`;
+    return `${tag} ${head}  ${pc.dim(tail)} ${pc.dim(secs)}`;
+  }
+
+  private details(r: Result): string {
+    let text = evidence(r, { transcript: r.outcome !== 'skip' });
+    if (!this.opts.verbose) {
+      const lines = text.split('\n');
+      if (lines.length > MAX_TRANSCRIPT_LINES + 4)
+        text = [...lines.slice(0, MAX_TRANSCRIPT_LINES), `… ${lines.length - MAX_TRANSCRIPT_LINES} more lines (--verbose, --json or --html show all)`].join('\n');
+    }
+    return text
+      .split('\n')
+      .map((l) => `      ${l}`)
+      .join('\n');
+  }
+
+  private drawLive(): void {
+    if (!this.live || this.running.size === 0) return;
+    const names = [...this.running].slice(0, 3).join(', ');
+    const more = this.running.size > 3 ? ` +${this.running.size - 3}` : '';
+    const text = `  running ${this.done}/${this.total} done: ${names}${more}`;
+    this.out.write(`\r${pc.dim(text.slice(0, this.width - 1))}\x1b[K`);
+    this.liveShown = true;
+  }
+
+  private clearLive(): void {
+    if (!this.liveShown) return;
+    this.out.write('\r\x1b[K');
+    this.liveShown = false;
+  }
+
+  private write(text: string): void {
+    this.out.write(text);
+  }
+}

@@ -1,0 +1,107 @@
+// JUnit XML per CONTRACT.md: one <testsuite> per role.area, one <testcase> per
+// scenario (classname role.area, name "<id> <title>"), properties level/rfc/outcome,
+// the transcript in <failure>, the reason in <skipped message>.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import junitBuilder from 'junit-report-builder';
+import { AREA_KEYS, type Result } from '../harness/model.js';
+import { evidence, findingLine, ruleLine } from './text.js';
+
+// The package's default export is a builder instance; its type file does not resolve under nodenext.
+interface TestCase {
+  className(n: string): TestCase;
+  name(n: string): TestCase;
+  time(s: number): TestCase;
+  property(n: string, v: string): TestCase;
+  failure(message?: string, type?: string): TestCase;
+  error(message?: string, type?: string, content?: string): TestCase;
+  stacktrace(s?: string): TestCase;
+  standardOutput(s?: string): TestCase;
+  build(parent: unknown): XmlElement;
+  getSkippedCount(): number;
+}
+interface XmlElement {
+  ele(name: string, attrs?: Record<string, string>): XmlElement;
+}
+interface TestSuite {
+  name(n: string): TestSuite;
+  time(s: number): TestSuite;
+  property(n: string, v: string): TestSuite;
+  testCase(): TestCase;
+}
+interface Builder {
+  newBuilder(): Builder;
+  testSuite(): TestSuite;
+  name(n: string): Builder;
+  build(): string;
+}
+
+/** Text safe for XML 1.0 and CDATA: illegal characters and "]]>" become \xNN escapes, like the transcript's. */
+export function xmlSafe(text: string): string {
+  return text
+    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\\ufffd')
+    .replace(/\r/g, '\\r')
+    .replaceAll(']]>', ']]\\x3e');
+}
+
+export function junitXml(results: Result[], name = 'keepalive-spec', strict = false): string {
+  const builder = (junitBuilder as unknown as Builder).newBuilder().name(name);
+  const groups = new Map<string, Result[]>();
+  const order = (r: Result) => (r.scenario.role === 'server' ? 0 : 100) + AREA_KEYS.indexOf(r.scenario.area);
+  for (const r of [...results].sort((a, b) => order(a) - order(b))) {
+    const key = `${r.scenario.role}.${r.scenario.area}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  for (const [suiteName, list] of groups) {
+    const suite = builder.testSuite().name(suiteName);
+    suite.time(list.reduce((n, r) => n + r.durationMs, 0) / 1000);
+    for (const r of list) addCase(suite, suiteName, r, strict);
+  }
+  return builder.build();
+}
+
+function addCase(suite: TestSuite, classname: string, r: Result, strict: boolean): void {
+  const tc = suite
+    .testCase()
+    .className(classname)
+    .name(xmlSafe(`${r.scenario.id} ${r.scenario.title}`))
+    .time(r.durationMs / 1000)
+    .property('level', r.level)
+    .property('rfc', r.scenario.rfc)
+    .property('outcome', r.outcome)
+    .property('covers', r.scenario.covers.join(' '));
+  const message = xmlSafe(`${findingLine(r.finding)} [${ruleLine(r)}]`);
+  const details = xmlSafe(evidence(r));
+  switch (r.outcome) {
+    case 'fail':
+      tc.failure(message, strict && r.level.startsWith('SHOULD') ? 'warn-strict' : 'violation').stacktrace(details);
+      return;
+    case 'error':
+      tc.error(message, 'harness-error', details);
+      return;
+    case 'skip': {
+      // The builder writes <skipped/> without a reason; readers show skipped/@message.
+      const build = tc.build.bind(tc);
+      tc.build = (parent) => {
+        const el = build(parent);
+        el.ele('skipped', { message: xmlSafe(findingLine(r.finding)) });
+        return el;
+      };
+      tc.getSkippedCount = () => 1;
+      return;
+    }
+    case 'warn':
+    case 'info':
+      tc.standardOutput(`${r.outcome.toUpperCase()}: ${details}`);
+      return;
+    case 'pass':
+      return;
+  }
+}
+
+export function writeJunit(file: string, results: Result[], strict: boolean): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, junitXml(results, 'keepalive-spec', strict));
+}

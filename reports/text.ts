@@ -1,0 +1,41 @@
+// Plain-text renderings of a result shared by every report.
+
+import type { Finding, Result } from '../harness/model.js';
+import { escapeLine, formatTranscript } from '../harness/wire/transcript.js';
+
+/** The finding in one line. */
+export function findingLine(f: Finding): string {
+  switch (f.kind) {
+    case 'satisfied':
+    case 'measured':
+    case 'violated':
+      return escapeLine(f.summary, 400);
+    case 'notApplicable':
+    case 'harnessError':
+      return escapeLine(f.reason, 400);
+  }
+}
+
+/** The rule a result was judged by: 'PERSIST-02, RFC 9112 §9.3, MUST'. */
+export function ruleLine(r: Result): string {
+  return `${r.scenario.covers.join(', ')}; ${r.scenario.rfc}; ${r.level}`;
+}
+
+/** Expected / seen / rule, then the transcript: the evidence for a failure or warning. */
+export function evidence(r: Result, opts: { transcript?: boolean } = {}): string {
+  const f = r.finding;
+  const lines: string[] = [];
+  if (f.kind === 'violated') {
+    lines.push(`rule:     ${ruleLine(r)}`);
+    lines.push(`expected: ${escapeLine(f.expected, 600)}`);
+    lines.push(`seen:     ${escapeLine(f.seen, 600)}`);
+  } else {
+    lines.push(`rule:     ${ruleLine(r)}`);
+    lines.push(`result:   ${findingLine(f)}`);
+  }
+  if (opts.transcript !== false && r.events.length > 0) {
+    lines.push('transcript (ms since scenario start; > sent, < received):');
+    lines.push(formatTranscript(r.events));
+  }
+  return lines.join('\n');
+}

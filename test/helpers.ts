@@ -1,0 +1,36 @@
+// Shared by the tests: run scenarios against built-in targets through the same entry points the CLI uses.
+
+import { serverScenarios } from '../harness/registry.js';
+import type { Result, TimingConfig } from '../harness/model.js';
+import { runServerSuite, startServerTarget } from '../harness/server-mode.js';
+import { evidence } from '../reports/text.js';
+
+export const TEST_TIMING: TimingConfig = { timeoutMs: 2000, idleMaxMs: 4000 };
+/** built-in targets in tests idle out after this long, so idle scenarios finish fast */
+export const TEST_TARGET_IDLE_MS = 1000;
+
+export async function runAgainst(
+  target: string,
+  ids?: string[],
+  opts: { strict?: boolean; timing?: TimingConfig } = {},
+): Promise<Map<string, Result>> {
+  const timing = opts.timing ?? TEST_TIMING;
+  const scenarios = serverScenarios().filter((s) => !ids || ids.includes(s.id));
+  const running = await startServerTarget({ target, targetIdleTimeoutMs: TEST_TARGET_IDLE_MS }, timing);
+  try {
+    const results = await runServerSuite(
+      running,
+      {},
+      { scenarios, timing, strict: opts.strict ?? true, concurrency: 64 },
+      { signal: new AbortController().signal },
+    );
+    return new Map(results.map((r) => [r.scenario.id, r]));
+  } finally {
+    await running.stop();
+  }
+}
+
+/** The evidence of a result, for assertion messages. */
+export function why(r: Result | undefined): string {
+  return r ? `${r.outcome}: ${evidence(r)}` : 'no result';
+}
