@@ -1,0 +1,55 @@
+// Developer tool: prove scenarios both ways, fast.
+//   npx tsx scripts/prove.ts [scenario-id-regex] [--verbose] [--collateral]
+// Runs the matching scenarios against the reference (strict) and each faulty
+// target that claims them, and prints one line per (target, scenario).
+// --collateral also runs the whole suite against those faulty targets and lists
+// scenarios they fail that they do not claim (a fault should break its rule only).
+
+import { serverScenarios } from '../harness/registry.js';
+import { evidence } from '../reports/text.js';
+import { FAULTY_SERVERS } from '../targets/faulty/servers/index.js';
+import { runAgainst } from '../test/helpers.js';
+
+const args = process.argv.slice(2);
+const verbose = args.includes('--verbose');
+const pattern = new RegExp(args.find((a) => !a.startsWith('--')) ?? '.', 'i');
+const ids = serverScenarios()
+  .filter((s) => pattern.test(s.id) || pattern.test(s.area))
+  .map((s) => s.id);
+const started = Date.now();
+const faulty = FAULTY_SERVERS.filter((f) => f.breaks.some((id) => ids.includes(id)));
+const [ref, ...runs] = await Promise.all([
+  runAgainst('reference', ids),
+  ...faulty.map((f) => runAgainst(`faulty:${f.name}`, f.breaks.filter((id) => ids.includes(id)))),
+]);
+let bad = 0;
+for (const id of ids) {
+  const r = ref!.get(id)!;
+  const ok = r.outcome === 'pass' || r.outcome === 'info';
+  if (!ok) bad++;
+  console.log(`${ok ? 'ok ' : 'BAD'} reference            ${id}: ${r.outcome} ${JSON.stringify(r.finding).slice(0, 160)}`);
+  if (verbose || !ok) console.log(evidence(r));
+  const catchers = faulty.filter((f) => f.breaks.includes(id));
+  if (catchers.length === 0) {
+    bad++;
+    console.log(`BAD (no faulty target)  ${id}`);
+  }
+  for (const f of catchers) {
+    const fr = runs[faulty.indexOf(f)]!.get(id)!;
+    const caught = fr.outcome === 'fail';
+    if (!caught) bad++;
+    console.log(`${caught ? 'ok ' : 'BAD'} faulty:${f.name.padEnd(12)} ${id}: ${fr.outcome} ${JSON.stringify(fr.finding).slice(0, 160)}`);
+    if (verbose || !caught) console.log(evidence(fr));
+  }
+}
+if (args.includes('--collateral')) {
+  const all = await Promise.all(faulty.map((f) => runAgainst(`faulty:${f.name}`)));
+  faulty.forEach((f, i) => {
+    for (const [id, r] of all[i]!) {
+      if (f.breaks.includes(id) || r.outcome === 'pass' || r.outcome === 'info' || r.outcome === 'skip') continue;
+      console.log(`collateral faulty:${f.name} also ${r.outcome}s ${id} (${r.scenario.area}): ${JSON.stringify(r.finding).slice(0, 200)}`);
+    }
+  });
+}
+console.log(`${ids.length} scenarios, ${bad} problems, ${Date.now() - started} ms`);
+process.exitCode = bad ? 1 : 0;

@@ -1,0 +1,4 @@
+import type { ServerScenario } from '../../harness/context.js';
+
+/** Area `close`. */
+export const close: ServerScenario[] = [];

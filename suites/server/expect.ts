@@ -1,0 +1,4 @@
+import type { ServerScenario } from '../../harness/context.js';
+
+/** Area `framing`. */
+export const expectContinue: ServerScenario[] = [];

@@ -1,0 +1,4 @@
+import type { ServerScenario } from '../../harness/context.js';
+
+/** Area `timeouts`. */
+export const timeouts: ServerScenario[] = [];
