@@ -24,7 +24,12 @@ export function skip(reason: string): never {
 /** The response, or a violation that says what came instead. */
 export function expectResponse(r: ReadResult, what: string, level?: Level): HttpResponse {
   if (r.type === 'response') return r.response;
-  fail({ summary: `no response to ${what}`, expected: `a complete response to ${what}`, seen: describeRead(r), level });
+  fail({
+    summary: `no response to ${what}`,
+    expected: `a complete response to ${what}`,
+    seen: describeRead(r),
+    level,
+  });
 }
 
 export function describeRead(r: ReadResult): string {

@@ -8,7 +8,8 @@ export const AREAS = {
   chunked: 'chunked transfer coding: sizes, extensions, last-chunk, trailers',
   close: 'Connection: close from either side, tear-down, lingering close',
   timeouts: 'idle timeouts, graceful close, Keep-Alive: timeout/max, stale connections, retries',
-  framing: 'message length rules: Content-Length, HEAD/204/304, CL+TE, invalid CL, unread bodies, 100-continue',
+  framing:
+    'message length rules: Content-Length, HEAD/204/304, CL+TE, invalid CL, unread bodies, 100-continue',
 } as const;
 
 export type Area = keyof typeof AREAS;
@@ -81,7 +82,17 @@ export interface WireEvent {
   t: number;
   /** connection label, e.g. 'c1'; '' for scenario-level notes */
   conn: string;
-  type: 'connect' | 'send' | 'recv' | 'fin-recv' | 'fin-sent' | 'rst' | 'timeout' | 'error' | 'note' | 'closed';
+  type:
+    | 'connect'
+    | 'send'
+    | 'recv'
+    | 'fin-recv'
+    | 'fin-sent'
+    | 'rst'
+    | 'timeout'
+    | 'error'
+    | 'note'
+    | 'closed';
   bytes?: Buffer;
   text?: string;
 }

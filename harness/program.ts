@@ -14,7 +14,9 @@ import { exitCodeOf } from './outcome.js';
 import { selectScenarios, serverScenarios } from './registry.js';
 import { runServerSuite, startServerTarget, TargetError } from './server-mode.js';
 
-const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+const VERSION: string = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+).version;
 
 class UsageError extends Error {}
 
@@ -46,7 +48,8 @@ interface ServerOptions extends CommonOptions {
 }
 
 const positiveInt = (what: string) => (v: string) => {
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${what} must be a positive whole number`);
+  if (!/^\d+$/.test(v) || Number(v) < 1)
+    throw new InvalidArgumentError(`${what} must be a positive whole number`);
   return Number(v);
 };
 const positiveSeconds = (v: string) => {
@@ -55,10 +58,15 @@ const positiveSeconds = (v: string) => {
   return n;
 };
 const areaList = (v: string): Area[] => {
-  const list = v.split(',').map((a) => a.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   const bad = list.filter((a) => !AREA_KEYS.includes(a as Area));
   if (bad.length || list.length === 0)
-    throw new InvalidArgumentError(`unknown area ${bad.join(', ') || '(none)'}; areas are ${AREA_KEYS.join(', ')}`);
+    throw new InvalidArgumentError(
+      `unknown area ${bad.join(', ') || '(none)'}; areas are ${AREA_KEYS.join(', ')}`,
+    );
   return list as Area[];
 };
 const regex = (v: string) => {
@@ -77,12 +85,27 @@ function addCommonOptions(cmd: Command): Command {
   return cmd
     .option('--junit <file>', 'write the JUnit XML report to <file>')
     .option('--json <file>', 'write the full results, with transcripts, as JSON to <file>')
-    .addOption(new Option('--html <file>', 'write a self-contained HTML report to <file> (not available yet)').hideHelp())
+    .addOption(
+      new Option(
+        '--html <file>',
+        'write a self-contained HTML report to <file> (not available yet)',
+      ).hideHelp(),
+    )
     .option('--area <a,b>', `run only these areas: ${AREA_KEYS.join(', ')}`, areaList)
     .option('--grep <regex>', 'run only scenarios whose id or title matches (case-insensitive)', regex)
     .option('--strict', 'SHOULD-level violations count as failures', false)
-    .option('--idle-max <seconds>', 'the longest any scenario waits for a peer idle timeout', positiveSeconds, 10)
-    .option('--timeout <ms>', 'the longest a single read waits before the scenario fails', positiveInt('--timeout'), 3000)
+    .option(
+      '--idle-max <seconds>',
+      'the longest any scenario waits for a peer idle timeout',
+      positiveSeconds,
+      10,
+    )
+    .option(
+      '--timeout <ms>',
+      'the longest a single read waits before the scenario fails',
+      positiveInt('--timeout'),
+      3000,
+    )
     .option('--concurrency <n>', 'scenarios run at once', positiveInt('--concurrency'), 32)
     .option('--quiet', 'print failures and the summary only', false)
     .option('--verbose', 'print the transcript of every scenario', false);
@@ -93,7 +116,8 @@ async function runServer(url: string | undefined, o: ServerOptions): Promise<num
   if (o.html) throw new UsageError('--html is not available in this version yet');
   const timing = { timeoutMs: o.timeout, idleMaxMs: o.idleMax * 1000 };
   const scenarios = serverScenarios({ areas: o.area, grep: o.grep });
-  if (scenarios.length === 0) throw new UsageError('no scenario matches --area/--grep (see: keepalive-spec list server)');
+  if (scenarios.length === 0)
+    throw new UsageError('no scenario matches --area/--grep (see: keepalive-spec list server)');
   const spec = {
     url,
     target: o.target,
@@ -149,7 +173,9 @@ async function runServer(url: string | undefined, o: ServerOptions): Promise<num
   }
   const wallMs = Date.now() - started;
   const written: string[] = [];
-  const cutShort = ac.signal.aborted ? String((ac.signal.reason as Error)?.message ?? ac.signal.reason) : undefined;
+  const cutShort = ac.signal.aborted
+    ? String((ac.signal.reason as Error)?.message ?? ac.signal.reason)
+    : undefined;
   if (o.junit) {
     writeJunit(o.junit, results, o.strict);
     written.push(`JUnit: ${o.junit}`);
@@ -181,10 +207,19 @@ async function runServer(url: string | undefined, o: ServerOptions): Promise<num
 }
 
 function listScenarios(role: string | undefined, o: { json: boolean }): number {
-  if (role !== undefined && role !== 'server' && role !== 'client') throw new UsageError(`unknown role ${JSON.stringify(role)}; use server or client`);
+  if (role !== undefined && role !== 'server' && role !== 'client')
+    throw new UsageError(`unknown role ${JSON.stringify(role)}; use server or client`);
   const list = selectScenarios({ role: role as Role | undefined });
   if (o.json) {
-    const rows = list.map(({ id, role, area, level, rfc, title, covers }) => ({ id, role, area, level, rfc, title, covers }));
+    const rows = list.map(({ id, role, area, level, rfc, title, covers }) => ({
+      id,
+      role,
+      area,
+      level,
+      rfc,
+      title,
+      covers,
+    }));
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
   }
@@ -194,27 +229,39 @@ function listScenarios(role: string | undefined, o: { json: boolean }): number {
       area = `${s.role}.${s.area}`;
       process.stdout.write(`\n${area}: ${AREAS[s.area]}\n`);
     }
-    process.stdout.write(`  ${s.id.padEnd(34)} ${s.level.padEnd(10)} ${s.rfc.padEnd(18)} ${s.title}  [${s.covers.join(', ')}]\n`);
+    process.stdout.write(
+      `  ${s.id.padEnd(34)} ${s.level.padEnd(10)} ${s.rfc.padEnd(18)} ${s.title}  [${s.covers.join(', ')}]\n`,
+    );
   }
   process.stdout.write(`\n${list.length} scenarios\n`);
   return 0;
 }
 
 function listTargets(o: { json: boolean }): number {
-  const rows = SERVER_TARGETS.map((t) => ({ name: t.name, role: 'server', description: t.description, requires: t.requires ?? null }));
+  const rows = SERVER_TARGETS.map((t) => ({
+    name: t.name,
+    role: 'server',
+    description: t.description,
+    requires: t.requires ?? null,
+  }));
   if (o.json) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
   }
   process.stdout.write('server targets (keepalive-spec server --target <name>):\n');
-  for (const r of rows) process.stdout.write(`  ${r.name.padEnd(34)} ${r.description}${r.requires ? ` (needs ${r.requires})` : ''}\n`);
+  for (const r of rows)
+    process.stdout.write(
+      `  ${r.name.padEnd(34)} ${r.description}${r.requires ? ` (needs ${r.requires})` : ''}\n`,
+    );
   process.stdout.write('\nclient drivers: none built in yet (client mode is planned)\n');
   return 0;
 }
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('keepalive-spec')
-    .description('Conformance suite for HTTP/1.x persistent connections: keep-alive, pipelining, chunked, close, timeouts, framing.')
+    .description(
+      'Conformance suite for HTTP/1.x persistent connections: keep-alive, pipelining, chunked, close, timeouts, framing.',
+    )
     .version(VERSION)
     .showSuggestionAfterError(true)
     .addHelpText(
@@ -240,11 +287,24 @@ Examples:
       .option('--insecure', 'skip TLS certificate checks for https:// URLs', false)
       .option('--path <path>', 'the resource requested (default: the URL path, or /)', resourcePath)
       .option('--chunked-path <path>', 'a resource that answers with a chunked body', resourcePath)
-      .option('--post-path <path>', 'a resource that accepts a POST body (default: the URL path)', resourcePath)
-      .option('--large-path <path>', 'the largest resource, for flow-control scenarios (default: the URL path)', resourcePath)
+      .option(
+        '--post-path <path>',
+        'a resource that accepts a POST body (default: the URL path)',
+        resourcePath,
+      )
+      .option(
+        '--large-path <path>',
+        'the largest resource, for flow-control scenarios (default: the URL path)',
+        resourcePath,
+      )
       .option('--no-content-path <path>', 'a resource that answers 204', resourcePath)
       .option('--target-idle <seconds>', 'idle timeout of a built-in target', positiveSeconds, 2)
-      .option('--startup-timeout <ms>', 'how long a launched server may take to accept connections', positiveInt('--startup-timeout'), 10_000),
+      .option(
+        '--startup-timeout <ms>',
+        'how long a launched server may take to accept connections',
+        positiveInt('--startup-timeout'),
+        10_000,
+      ),
   );
   server.addHelpText(
     'after',
@@ -298,7 +358,12 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
+        return 0;
       return 2;
     }
     if (e instanceof UsageError || e instanceof TargetError) {
@@ -308,4 +373,3 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
 }
-

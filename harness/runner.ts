@@ -3,7 +3,15 @@
 // it yields exactly one Result.
 
 import { Verdict } from './check.js';
-import { type Finding, harnessError, notApplicable, type Result, type Scenario, type ScenarioInfo, type TimingConfig } from './model.js';
+import {
+  type Finding,
+  harnessError,
+  notApplicable,
+  type Result,
+  type Scenario,
+  type ScenarioInfo,
+  type TimingConfig,
+} from './model.js';
 import { levelOf, outcomeOf } from './outcome.js';
 import { Aborted, ConnectError } from './wire/conn.js';
 import { Transcript } from './wire/transcript.js';
@@ -37,7 +45,9 @@ export function infoOf(s: ScenarioInfo): ScenarioInfo {
 export async function runScenarios<Ctx extends Cleanup>(plan: RunPlan<Ctx>): Promise<Result[]> {
   const results = new Map<string, Result>();
   // Longest first: the run then ends about when its longest wait ends.
-  const order = [...plan.scenarios].sort((a, b) => (b.budgetMs?.(plan.timing) ?? 0) - (a.budgetMs?.(plan.timing) ?? 0));
+  const order = [...plan.scenarios].sort(
+    (a, b) => (b.budgetMs?.(plan.timing) ?? 0) - (a.budgetMs?.(plan.timing) ?? 0),
+  );
   let next = 0;
   const worker = async () => {
     while (next < order.length && !plan.signal.aborted) {
@@ -50,7 +60,11 @@ export async function runScenarios<Ctx extends Cleanup>(plan: RunPlan<Ctx>): Pro
   };
   const workers = Array.from({ length: Math.max(1, Math.min(plan.concurrency, order.length)) }, worker);
   await Promise.all(workers);
-  const reason = String(plan.signal.reason instanceof Error ? plan.signal.reason.message : (plan.signal.reason ?? 'run cut short'));
+  const reason = String(
+    plan.signal.reason instanceof Error
+      ? plan.signal.reason.message
+      : (plan.signal.reason ?? 'run cut short'),
+  );
   return plan.scenarios.map((s) => results.get(s.id) ?? notRun(s, plan, reason));
 }
 
@@ -74,14 +88,19 @@ async function runOne<Ctx extends Cleanup>(s: Scenario<Ctx>, plan: RunPlan<Ctx>)
   const deadline = deadlineOf(s, plan.timing);
   const onRunAbort = () => ac.abort(plan.signal.reason);
   plan.signal.addEventListener('abort', onRunAbort, { once: true });
-  const timer = setTimeout(() => ac.abort(new Error(`scenario exceeded its deadline of ${deadline} ms`)), deadline);
+  const timer = setTimeout(
+    () => ac.abort(new Error(`scenario exceeded its deadline of ${deadline} ms`)),
+    deadline,
+  );
   let finding: Finding;
   let ctx: Ctx | undefined;
   try {
     ctx = plan.makeContext(s, transcript, ac.signal);
     // A scenario stuck on something that ignores the signal still ends, a moment after the abort.
     const stuck = new Promise<never>((_, reject) => {
-      ac.signal.addEventListener('abort', () => setTimeout(() => reject(new Aborted()), 1000).unref(), { once: true });
+      ac.signal.addEventListener('abort', () => setTimeout(() => reject(new Aborted()), 1000).unref(), {
+        once: true,
+      });
     });
     finding = await Promise.race([s.run(ctx), stuck]);
   } catch (e) {
@@ -110,7 +129,8 @@ async function runOne<Ctx extends Cleanup>(s: Scenario<Ctx>, plan: RunPlan<Ctx>)
 function findingOf(e: unknown, signal: AbortSignal, runSignal: AbortSignal): Finding {
   if (e instanceof Verdict) return e.finding;
   if (runSignal.aborted) {
-    const why = runSignal.reason instanceof Error ? runSignal.reason.message : String(runSignal.reason ?? 'cancelled');
+    const why =
+      runSignal.reason instanceof Error ? runSignal.reason.message : String(runSignal.reason ?? 'cancelled');
     return notApplicable(`cut short: ${why}`);
   }
   if (e instanceof ConnectError) return harnessError(e.message);

@@ -51,7 +51,9 @@ export function parseTargetUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new TargetError(`not a URL: ${JSON.stringify(text)} (expected http://host:port/path or https://...)`);
+    throw new TargetError(
+      `not a URL: ${JSON.stringify(text)} (expected http://host:port/path or https://...)`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new TargetError(`unsupported scheme ${url.protocol} in ${text} (use http:// or https://)`);
@@ -73,13 +75,17 @@ export function targetInfo(url: URL, resources: Partial<Resources>, insecure = f
 }
 
 /** Start or locate the target. Throws TargetError when it cannot be used. */
-export async function startServerTarget(spec: ServerTargetSpec, timing: TimingConfig): Promise<RunningTarget> {
+export async function startServerTarget(
+  spec: ServerTargetSpec,
+  timing: TimingConfig,
+): Promise<RunningTarget> {
   const given = [spec.url, spec.target, spec.launch].filter((x) => x !== undefined).length;
   if (given !== 1) throw new TargetError('give exactly one of <url>, --target <name>, --launch "<cmd>"');
   const idleTimeoutMs = spec.targetIdleTimeoutMs ?? 2000;
   if (spec.target !== undefined) {
     const t = findServerTarget(spec.target);
-    if (!t) throw new TargetError(`unknown target ${JSON.stringify(spec.target)} (see: keepalive-spec targets)`);
+    if (!t)
+      throw new TargetError(`unknown target ${JSON.stringify(spec.target)} (see: keepalive-spec targets)`);
     return t.start({ idleTimeoutMs });
   }
   if (spec.launch !== undefined) return launchTarget(spec.launch, spec.startupTimeoutMs ?? 10_000);
@@ -89,12 +95,16 @@ export async function startServerTarget(spec: ServerTargetSpec, timing: TimingCo
 }
 
 async function launchTarget(command: string, startupTimeoutMs: number): Promise<RunningTarget> {
-  if (!command.includes('{port}')) throw new TargetError('--launch command must contain {port}, replaced by a free port');
+  if (!command.includes('{port}'))
+    throw new TargetError('--launch command must contain {port}, replaced by a free port');
   const port = await freePort();
   const proc = launch(command.replaceAll('{port}', String(port)));
   try {
     await waitForPort('127.0.0.1', port, startupTimeoutMs, {
-      gaveUp: () => (proc.exitInfo ? `the launched command ${proc.exitInfo} before accepting connections${tailOf(proc.tail())}` : undefined),
+      gaveUp: () =>
+        proc.exitInfo
+          ? `the launched command ${proc.exitInfo} before accepting connections${tailOf(proc.tail())}`
+          : undefined,
     });
   } catch (e) {
     await proc.stop();
@@ -142,7 +152,12 @@ async function discoverResources(info: ServerTargetInfo, timing: TimingConfig): 
   const found: Partial<Resources> = { postPath: path, largePath: path };
   const ac = new AbortController();
   try {
-    const c = await openConn(info.endpoint, { label: 'probe', transcript: new Transcript(), timeoutMs: timing.timeoutMs, signal: ac.signal });
+    const c = await openConn(info.endpoint, {
+      label: 'probe',
+      transcript: new Transcript(),
+      timeoutMs: timing.timeoutMs,
+      signal: ac.signal,
+    });
     await c.send(buildRequest({ host: info.authority, target: path, headers: [['Connection', 'close']] }));
     const r = await c.readResponse();
     if (r.type === 'response' && r.response.framing.kind === 'chunked') found.chunkedPath = path;
@@ -161,7 +176,9 @@ export async function runServerSuite(
   opts: ServerRunOptions,
   hooks: RunHooks,
 ): Promise<Result[]> {
-  const overrides = Object.fromEntries(Object.entries(spec.resources ?? {}).filter(([, v]) => v !== undefined));
+  const overrides = Object.fromEntries(
+    Object.entries(spec.resources ?? {}).filter(([, v]) => v !== undefined),
+  );
   let info = targetInfo(running.url, { ...running.resources, ...overrides }, spec.insecure);
   if (Object.keys(running.resources).length === 0) {
     const discovered = await discoverResources(info, opts.timing);

@@ -49,7 +49,8 @@ export class ConsoleReporter {
     const show = !this.opts.quiet || r.outcome === 'fail' || r.outcome === 'error';
     if (show) {
       this.write(`${this.line(r)}\n`);
-      if (this.opts.verbose || (DETAILED.has(r.outcome) && !this.opts.quiet)) this.write(`${this.details(r)}\n`);
+      if (this.opts.verbose || (DETAILED.has(r.outcome) && !this.opts.quiet))
+        this.write(`${this.details(r)}\n`);
     }
     this.drawLive();
   }
@@ -57,15 +58,26 @@ export class ConsoleReporter {
   summary(results: Result[], wallMs: number, extra: string[] = []): void {
     this.clearLive();
     const counts = countOutcomes(results.map((r) => r.outcome));
-    const parts = OUTCOME_ORDER.filter((o) => counts[o] > 0).map((o) => OUTCOMES[o].color(`${counts[o]} ${o}`));
-    const out: string[] = ['', pc.bold(`${results.length} scenarios in ${(wallMs / 1000).toFixed(1)} s: ${parts.join(', ') || 'none'}`)];
+    const parts = OUTCOME_ORDER.filter((o) => counts[o] > 0).map((o) =>
+      OUTCOMES[o].color(`${counts[o]} ${o}`),
+    );
+    const out: string[] = [
+      '',
+      pc.bold(
+        `${results.length} scenarios in ${(wallMs / 1000).toFixed(1)} s: ${parts.join(', ') || 'none'}`,
+      ),
+    ];
     for (const o of ['fail', 'error', 'warn'] as const) {
       const list = results.filter((r) => r.outcome === o);
       if (list.length === 0) continue;
       if (this.opts.quiet && o === 'warn') continue;
-      out.push(OUTCOMES[o].color(`${o === 'fail' ? 'failures' : o === 'error' ? 'harness errors' : 'warnings'}:`));
+      out.push(
+        OUTCOMES[o].color(`${o === 'fail' ? 'failures' : o === 'error' ? 'harness errors' : 'warnings'}:`),
+      );
       for (const r of list)
-        out.push(`  ${OUTCOMES[o].color(OUTCOMES[o].symbol)} ${r.scenario.id}: ${findingLine(r.finding)} [${ruleLine(r)}]`);
+        out.push(
+          `  ${OUTCOMES[o].color(OUTCOMES[o].symbol)} ${r.scenario.id}: ${findingLine(r.finding)} [${ruleLine(r)}]`,
+        );
     }
     out.push(...extra);
     this.write(`${out.join('\n')}\n`);
@@ -88,7 +100,10 @@ export class ConsoleReporter {
     if (!this.opts.verbose) {
       const lines = text.split('\n');
       if (lines.length > MAX_TRANSCRIPT_LINES + 4)
-        text = [...lines.slice(0, MAX_TRANSCRIPT_LINES), `… ${lines.length - MAX_TRANSCRIPT_LINES} more lines (--verbose, --json or --html show all)`].join('\n');
+        text = [
+          ...lines.slice(0, MAX_TRANSCRIPT_LINES),
+          `… ${lines.length - MAX_TRANSCRIPT_LINES} more lines (--verbose, --json or --html show all)`,
+        ].join('\n');
     }
     return text
       .split('\n')

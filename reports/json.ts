@@ -27,7 +27,11 @@ function eventJson(e: WireEvent) {
     type: e.type,
     ...(e.text !== undefined ? { text: e.text } : {}),
     ...(e.bytes
-      ? { length: e.bytes.length, data: escapeBytes(e.bytes, MAX_EVENT_BYTES), ...(e.bytes.length > MAX_EVENT_BYTES ? { truncated: true } : {}) }
+      ? {
+          length: e.bytes.length,
+          data: escapeBytes(e.bytes, MAX_EVENT_BYTES),
+          ...(e.bytes.length > MAX_EVENT_BYTES ? { truncated: true } : {}),
+        }
       : {}),
   };
 }

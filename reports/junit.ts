@@ -40,7 +40,10 @@ interface Builder {
 /** Text safe for XML 1.0 and CDATA: illegal characters and "]]>" become \xNN escapes, like the transcript's. */
 export function xmlSafe(text: string): string {
   return text
-    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(
+      /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]/g,
+      (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+    )
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\\ufffd')
     .replace(/\r/g, '\\r')
     .replaceAll(']]>', ']]\\x3e');
@@ -76,7 +79,9 @@ function addCase(suite: TestSuite, classname: string, r: Result, strict: boolean
   const details = xmlSafe(evidence(r));
   switch (r.outcome) {
     case 'fail':
-      tc.failure(message, strict && r.level.startsWith('SHOULD') ? 'warn-strict' : 'violation').stacktrace(details);
+      tc.failure(message, strict && r.level.startsWith('SHOULD') ? 'warn-strict' : 'violation').stacktrace(
+        details,
+      );
       return;
     case 'error':
       tc.error(message, 'harness-error', details);

@@ -20,14 +20,21 @@ const started = Date.now();
 const faulty = FAULTY_SERVERS.filter((f) => f.breaks.some((id) => ids.includes(id)));
 const [ref, ...runs] = await Promise.all([
   runAgainst('reference', ids),
-  ...faulty.map((f) => runAgainst(`faulty:${f.name}`, f.breaks.filter((id) => ids.includes(id)))),
+  ...faulty.map((f) =>
+    runAgainst(
+      `faulty:${f.name}`,
+      f.breaks.filter((id) => ids.includes(id)),
+    ),
+  ),
 ]);
 let bad = 0;
 for (const id of ids) {
   const r = ref!.get(id)!;
   const ok = r.outcome === 'pass' || r.outcome === 'info';
   if (!ok) bad++;
-  console.log(`${ok ? 'ok ' : 'BAD'} reference            ${id}: ${r.outcome} ${JSON.stringify(r.finding).slice(0, 160)}`);
+  console.log(
+    `${ok ? 'ok ' : 'BAD'} reference            ${id}: ${r.outcome} ${JSON.stringify(r.finding).slice(0, 160)}`,
+  );
   if (verbose || !ok) console.log(evidence(r));
   const catchers = faulty.filter((f) => f.breaks.includes(id));
   if (catchers.length === 0) {
@@ -38,7 +45,9 @@ for (const id of ids) {
     const fr = runs[faulty.indexOf(f)]!.get(id)!;
     const caught = fr.outcome === 'fail';
     if (!caught) bad++;
-    console.log(`${caught ? 'ok ' : 'BAD'} faulty:${f.name.padEnd(12)} ${id}: ${fr.outcome} ${JSON.stringify(fr.finding).slice(0, 160)}`);
+    console.log(
+      `${caught ? 'ok ' : 'BAD'} faulty:${f.name.padEnd(12)} ${id}: ${fr.outcome} ${JSON.stringify(fr.finding).slice(0, 160)}`,
+    );
     if (verbose || !caught) console.log(evidence(fr));
   }
 }
@@ -46,8 +55,11 @@ if (args.includes('--collateral')) {
   const all = await Promise.all(faulty.map((f) => runAgainst(`faulty:${f.name}`)));
   faulty.forEach((f, i) => {
     for (const [id, r] of all[i]!) {
-      if (f.breaks.includes(id) || r.outcome === 'pass' || r.outcome === 'info' || r.outcome === 'skip') continue;
-      console.log(`collateral faulty:${f.name} also ${r.outcome}s ${id} (${r.scenario.area}): ${JSON.stringify(r.finding).slice(0, 200)}`);
+      if (f.breaks.includes(id) || r.outcome === 'pass' || r.outcome === 'info' || r.outcome === 'skip')
+        continue;
+      console.log(
+        `collateral faulty:${f.name} also ${r.outcome}s ${id} (${r.scenario.area}): ${JSON.stringify(r.finding).slice(0, 200)}`,
+      );
     }
   });
 }

@@ -1,7 +1,7 @@
 // Shared by the tests: run scenarios against built-in targets through the same entry points the CLI uses.
 
-import { serverScenarios } from '../harness/registry.js';
 import type { Result, TimingConfig } from '../harness/model.js';
+import { serverScenarios } from '../harness/registry.js';
 import { runServerSuite, startServerTarget } from '../harness/server-mode.js';
 import { evidence } from '../reports/text.js';
 

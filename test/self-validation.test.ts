@@ -15,7 +15,9 @@ describe('self-validation of the server scenarios', function () {
   const faulty = new Map<string, Map<string, Result>>();
 
   before(async () => {
-    const runs = FAULTY_SERVERS.map(async (f) => faulty.set(f.name, await runAgainst(`faulty:${f.name}`, f.breaks)));
+    const runs = FAULTY_SERVERS.map(async (f) =>
+      faulty.set(f.name, await runAgainst(`faulty:${f.name}`, f.breaks)),
+    );
     [reference] = await Promise.all([runAgainst('reference'), ...runs]);
   });
 
@@ -28,7 +30,10 @@ describe('self-validation of the server scenarios', function () {
 
       it('fails on a faulty target built to break its rule (strict)', () => {
         const catchers = FAULTY_SERVERS.filter((f) => f.breaks.includes(s.id));
-        expect(catchers.map((f) => f.name), `no faulty target lists ${s.id} in breaks`).to.not.be.empty;
+        expect(
+          catchers.map((f) => f.name),
+          `no faulty target lists ${s.id} in breaks`,
+        ).to.not.be.empty;
         for (const f of catchers) {
           const r = faulty.get(f.name)?.get(s.id);
           expect(r?.outcome, `faulty:${f.name}: ${why(r)}`).to.equal('fail');
@@ -39,6 +44,7 @@ describe('self-validation of the server scenarios', function () {
 
   it('every faulty target names only known scenarios', () => {
     const ids = new Set(scenarios.map((s) => s.id));
-    for (const f of FAULTY_SERVERS) for (const id of f.breaks) expect(ids.has(id), `faulty:${f.name} breaks unknown ${id}`).to.equal(true);
+    for (const f of FAULTY_SERVERS)
+      for (const id of f.breaks) expect(ids.has(id), `faulty:${f.name} breaks unknown ${id}`).to.equal(true);
   });
 });

@@ -29,11 +29,14 @@ export async function waitForPort(
     if (why) throw new Error(why);
     const ok = await new Promise<boolean>((resolve) => {
       const s = net.connect({ host, port });
-      const timer = setTimeout(() => {
-        s.destroy();
-        lastError = 'connect timed out';
-        resolve(false);
-      }, Math.max(100, Math.min(1000, deadline - Date.now())));
+      const timer = setTimeout(
+        () => {
+          s.destroy();
+          lastError = 'connect timed out';
+          resolve(false);
+        },
+        Math.max(100, Math.min(1000, deadline - Date.now())),
+      );
       s.once('connect', () => {
         clearTimeout(timer);
         s.destroy();
@@ -48,5 +51,7 @@ export async function waitForPort(
     if (ok) return;
     await new Promise((r) => setTimeout(r, interval));
   }
-  throw new Error(`${host}:${port} did not accept a TCP connection within ${timeoutMs} ms (last: ${lastError})`);
+  throw new Error(
+    `${host}:${port} did not accept a TCP connection within ${timeoutMs} ms (last: ${lastError})`,
+  );
 }

@@ -1,7 +1,7 @@
 // Child processes (launched servers, client drivers) run in their own process
 // group so that a shell and everything it started are signalled together.
 
-import { type ResultPromise, execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 
 export interface Launched {
   pid: number;

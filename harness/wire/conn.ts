@@ -97,7 +97,8 @@ export async function openConn(ep: Endpoint, opts: ConnOptions): Promise<Conn> {
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new ConnectError(`connect to ${ep.host}:${ep.port} timed out after ${opts.timeoutMs} ms`)),
+        () =>
+          reject(new ConnectError(`connect to ${ep.host}:${ep.port} timed out after ${opts.timeoutMs} ms`)),
         opts.timeoutMs,
       );
       const onAbort = () => reject(new Aborted());
@@ -119,7 +120,11 @@ export async function openConn(ep: Endpoint, opts: ConnOptions): Promise<Conn> {
   }
   if (ep.tls) socket.setNoDelay(true);
   const conn = new Conn(socket, opts);
-  transcript.record(label, 'connect', `${socket.remoteAddress}:${socket.remotePort}${ep.tls ? ' (TLS)' : ''}`);
+  transcript.record(
+    label,
+    'connect',
+    `${socket.remoteAddress}:${socket.remotePort}${ep.tls ? ' (TLS)' : ''}`,
+  );
   return conn;
 }
 
@@ -224,8 +229,10 @@ export class Conn {
   }
 
   private write(buf: Buffer): Promise<SendResult> {
-    if (this.destroyed || this.socket.destroyed) return Promise.resolve({ ok: false, error: 'socket already closed' });
-    if (this.sentFin) return Promise.resolve({ ok: false, error: 'harness already half-closed the connection' });
+    if (this.destroyed || this.socket.destroyed)
+      return Promise.resolve({ ok: false, error: 'socket already closed' });
+    if (this.sentFin)
+      return Promise.resolve({ ok: false, error: 'harness already half-closed the connection' });
     this.transcript.record(this.label, 'send', buf);
     return new Promise((resolve) => {
       let done = false;
@@ -300,7 +307,11 @@ export class Conn {
       return undefined;
     }, timeoutMs);
     if (r !== 'timeout') return r;
-    this.transcript.record(this.label, 'timeout', `no complete response within ${timeoutMs} ms (${this.parser.describeState()})`);
+    this.transcript.record(
+      this.label,
+      'timeout',
+      `no complete response within ${timeoutMs} ms (${this.parser.describeState()})`,
+    );
     return {
       type: 'timeout',
       waitedMs: this.now() - started,
@@ -328,8 +339,17 @@ export class Conn {
     }
     const partialBytes = this.parser.pendingBytes;
     if (r === 'timeout') {
-      this.transcript.record(this.label, 'timeout', `connection still open after ${Math.round(timeoutMs)} ms`);
-      return { how: 'open', extra, partialBytes, verdict: `no FIN or RST within ${Math.round(timeoutMs)} ms` };
+      this.transcript.record(
+        this.label,
+        'timeout',
+        `connection still open after ${Math.round(timeoutMs)} ms`,
+      );
+      return {
+        how: 'open',
+        extra,
+        partialBytes,
+        verdict: `no FIN or RST within ${Math.round(timeoutMs)} ms`,
+      };
     }
     if (this.finAt === undefined) {
       return {
@@ -343,11 +363,26 @@ export class Conn {
     }
     const at = this.finAt;
     if (this.rstAt !== undefined)
-      return { how: 'rst', at, afterMs: at - started, extra, partialBytes, verdict: 'FIN followed by ECONNRESET' };
-    if (opts.probe === false) return { how: 'fin', at, afterMs: at - started, extra, partialBytes, verdict: 'read returned EOF' };
+      return {
+        how: 'rst',
+        at,
+        afterMs: at - started,
+        extra,
+        partialBytes,
+        verdict: 'FIN followed by ECONNRESET',
+      };
+    if (opts.probe === false)
+      return { how: 'fin', at, afterMs: at - started, extra, partialBytes, verdict: 'read returned EOF' };
     const reset = await this.probeReset();
     return reset
-      ? { how: 'rst', at, afterMs: at - started, extra, partialBytes, verdict: `EOF, then a probe write failed at once (${reset})` }
+      ? {
+          how: 'rst',
+          at,
+          afterMs: at - started,
+          extra,
+          partialBytes,
+          verdict: `EOF, then a probe write failed at once (${reset})`,
+        }
       : {
           how: 'fin',
           at,
@@ -366,10 +401,16 @@ export class Conn {
       const timer = setTimeout(() => resolve({ ok: true }), 100);
       this.socket.write('\r\n', (err) => {
         clearTimeout(timer);
-        resolve(err ? { ok: false, error: (err as NodeJS.ErrnoException).code ?? err.message } : { ok: true });
+        resolve(
+          err ? { ok: false, error: (err as NodeJS.ErrnoException).code ?? err.message } : { ok: true },
+        );
       });
     });
-    this.transcript.record(this.label, 'note', `probe: wrote "\\r\\n" after EOF: ${r.ok ? 'accepted' : r.error}`);
+    this.transcript.record(
+      this.label,
+      'note',
+      `probe: wrote "\\r\\n" after EOF: ${r.ok ? 'accepted' : r.error}`,
+    );
     if (!r.ok) return r.error;
     if (this.rstAt !== undefined && before === undefined) return 'ECONNRESET';
     return undefined;
@@ -384,7 +425,8 @@ export class Conn {
   /** Wait until at least `n` bytes of a further message (or any message) arrived, or the end. */
   async waitForBytes(ms: number): Promise<boolean> {
     const r = await this.until(
-      () => (this.parser.messages.length > 0 || this.parser.pendingBytes > 0 || this.ended ? true : undefined),
+      () =>
+        this.parser.messages.length > 0 || this.parser.pendingBytes > 0 || this.ended ? true : undefined,
       ms,
     );
     return r !== 'timeout' && !this.ended;
@@ -396,7 +438,8 @@ export class Conn {
 
   private stamp(before: number): void {
     const t = this.now();
-    for (let i = before; i < this.parser.messages.length; i++) this.doneAt.set(this.parser.messages[i] as HttpResponse, t);
+    for (let i = before; i < this.parser.messages.length; i++)
+      this.doneAt.set(this.parser.messages[i] as HttpResponse, t);
   }
 
   private wake(): void {

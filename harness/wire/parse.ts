@@ -214,7 +214,11 @@ export class Parser {
 
   /** Bytes received but not yet part of a complete message. */
   get pendingBytes(): number {
-    return this.buf.length - this.pos + (this.state === 'start' ? 0 : this.b.rawParts.reduce((n, p) => n + p.length, 0));
+    return (
+      this.buf.length -
+      this.pos +
+      (this.state === 'start' ? 0 : this.b.rawParts.reduce((n, p) => n + p.length, 0))
+    );
   }
 
   /** True between messages: nothing of a next message has arrived yet. */
@@ -289,7 +293,8 @@ export class Parser {
     };
     switch (this.state) {
       case 'start':
-        if (this.pos < this.buf.length) fail(`connection ended inside a start line (${this.buf.length - this.pos} bytes)`);
+        if (this.pos < this.buf.length)
+          fail(`connection ended inside a start line (${this.buf.length - this.pos} bytes)`);
         return;
       case 'body-eof':
         this.finish();
@@ -332,7 +337,8 @@ export class Parser {
   private line(limit: number, what: string): string | null {
     const lf = this.buf.indexOf(0x0a, this.pos);
     if (lf < 0) {
-      if (this.buf.length - this.pos > limit) this.fail(this.lineLimitCode(what), `${what} longer than ${limit} bytes`);
+      if (this.buf.length - this.pos > limit)
+        this.fail(this.lineLimitCode(what), `${what} longer than ${limit} bytes`);
       return null;
     }
     if (lf - this.pos > limit) this.fail(this.lineLimitCode(what), `${what} longer than ${limit} bytes`);
@@ -340,8 +346,14 @@ export class Parser {
     const raw = this.take(lf - this.pos + 1);
     let end = raw.length - 1;
     if (end > 0 && raw[end - 1] === 0x0d) end--;
-    else if (this.lenient) this.b.notes.push(`bare LF line terminator in ${what} at byte ${at + raw.length - 1}`);
-    else this.fail('bare-lf', `bare LF without CR ending ${what} at byte ${at + raw.length - 1}`, at + raw.length - 1);
+    else if (this.lenient)
+      this.b.notes.push(`bare LF line terminator in ${what} at byte ${at + raw.length - 1}`);
+    else
+      this.fail(
+        'bare-lf',
+        `bare LF without CR ending ${what} at byte ${at + raw.length - 1}`,
+        at + raw.length - 1,
+      );
     let text = raw.toString('latin1', 0, end);
     const cr = text.indexOf('\r');
     if (cr >= 0) {
@@ -359,9 +371,11 @@ export class Parser {
   private step(): void {
     switch (this.state) {
       case 'start':
-        return this.stepStart();
+        this.stepStart();
+        return;
       case 'headers':
-        return this.stepHeaders();
+        this.stepHeaders();
+        return;
       case 'body-length': {
         const n = Math.min(this.b.remaining, this.buf.length - this.pos);
         if (n === 0) return;
@@ -376,7 +390,8 @@ export class Parser {
         return;
       }
       case 'chunk-size':
-        return this.stepChunkSize();
+        this.stepChunkSize();
+        return;
       case 'chunk-data': {
         const n = Math.min(this.b.remaining, this.buf.length - this.pos);
         if (n === 0) return;
@@ -395,16 +410,21 @@ export class Parser {
           this.state = 'chunk-size';
           return;
         }
-        if (c0 !== 0x0d) this.fail('missing-chunk-crlf', `expected CRLF after chunk data, got ${describeByte(c0!)}`);
+        if (c0 !== 0x0d)
+          this.fail('missing-chunk-crlf', `expected CRLF after chunk data, got ${describeByte(c0!)}`);
         if (have < 2) return;
         if (this.buf[this.pos + 1] !== 0x0a)
-          this.fail('missing-chunk-crlf', `expected CRLF after chunk data, got CR ${describeByte(this.buf[this.pos + 1]!)}`);
+          this.fail(
+            'missing-chunk-crlf',
+            `expected CRLF after chunk data, got CR ${describeByte(this.buf[this.pos + 1]!)}`,
+          );
         this.take(2);
         this.state = 'chunk-size';
         return;
       }
       case 'trailers':
-        return this.stepTrailers();
+        this.stepTrailers();
+        return;
       case 'upgraded':
       case 'failed':
         return;
@@ -451,7 +471,11 @@ export class Parser {
     if (line[0] === ' ' || line[0] === '\t') {
       const prev = this.b.headers[this.b.headers.length - 1];
       if (!this.lenient || !prev)
-        this.fail('obs-fold', `obsolete line folding (a field line starting with whitespace) at byte ${at}`, at);
+        this.fail(
+          'obs-fold',
+          `obsolete line folding (a field line starting with whitespace) at byte ${at}`,
+          at,
+        );
       this.b.notes.push(`obs-fold in field ${prev.name} unfolded`);
       prev.value = `${prev.value} ${line.trim()}`.trim();
       return;
@@ -461,17 +485,29 @@ export class Parser {
 
   private fieldLine(line: string, at: number, section: string): Header {
     const colon = line.indexOf(':');
-    if (colon <= 0) this.fail('bad-header-line', `${section} line without a field name and colon at byte ${at}: ${JSON.stringify(line.slice(0, 60))}`, at);
+    if (colon <= 0)
+      this.fail(
+        'bad-header-line',
+        `${section} line without a field name and colon at byte ${at}: ${JSON.stringify(line.slice(0, 60))}`,
+        at,
+      );
     let name = line.slice(0, colon);
     if (/[ \t]$/.test(name)) {
-      if (!this.lenient) this.fail('ws-before-colon', `whitespace between field name and colon in ${JSON.stringify(name)} at byte ${at}`, at);
+      if (!this.lenient)
+        this.fail(
+          'ws-before-colon',
+          `whitespace between field name and colon in ${JSON.stringify(name)} at byte ${at}`,
+          at,
+        );
       this.b.notes.push(`whitespace before colon in field ${JSON.stringify(name)} removed`);
       name = name.trimEnd();
     }
-    if (!TOKEN.test(name)) this.fail('bad-header-line', `invalid field name ${JSON.stringify(name)} at byte ${at}`, at);
+    if (!TOKEN.test(name))
+      this.fail('bad-header-line', `invalid field name ${JSON.stringify(name)} at byte ${at}`, at);
     const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
     if (BAD_VALUE_CHAR.test(value)) {
-      if (!this.lenient) this.fail('bad-field-value', `control character in the value of ${name} at byte ${at}`, at);
+      if (!this.lenient)
+        this.fail('bad-field-value', `control character in the value of ${name} at byte ${at}`, at);
       this.b.notes.push(`control character in the value of ${name}`);
     }
     return { name, value };
@@ -484,7 +520,11 @@ export class Parser {
     if (this.kind === 'request') {
       const parts = startLine.split(' ');
       if (parts.length !== 3 || !TOKEN.test(parts[0]!) || !parts[1] || /[\x00-\x20\x7f]/.test(parts[1]))
-        this.fail('bad-start-line', `malformed request line ${JSON.stringify(startLine.slice(0, 100))}`, b.start);
+        this.fail(
+          'bad-start-line',
+          `malformed request line ${JSON.stringify(startLine.slice(0, 100))}`,
+          b.start,
+        );
       const version = parts[2]!;
       this.checkVersion(version, b.start);
       msg = {
@@ -498,8 +538,14 @@ export class Parser {
       if (!m) {
         const loose = /^(HTTP\/\d\.\d) (\d{3})\s*(.*)$/.exec(startLine);
         if (!loose || !this.lenient)
-          this.fail('bad-start-line', `malformed status line ${JSON.stringify(startLine.slice(0, 100))}`, b.start);
-        b.notes.push(`status line ${JSON.stringify(startLine)} does not match HTTP-version SP status-code SP reason`);
+          this.fail(
+            'bad-start-line',
+            `malformed status line ${JSON.stringify(startLine.slice(0, 100))}`,
+            b.start,
+          );
+        b.notes.push(
+          `status line ${JSON.stringify(startLine)} does not match HTTP-version SP status-code SP reason`,
+        );
       }
       const [, version, code, reason] = m ?? /^(HTTP\/\d\.\d) (\d{3})\s*(.*)$/.exec(startLine)!;
       this.checkVersion(version!, b.start);
@@ -586,34 +632,58 @@ export class Parser {
       const chunkedCount = codings.filter((c) => c.split(';')[0]!.trim() === 'chunked').length;
       if (last.split(';')[0]!.trim() === 'chunked') {
         if (last !== 'chunked') {
-          if (msg.kind === 'request') this.fail('chunked-params', `Transfer-Encoding ${JSON.stringify(te.join(', '))}: chunked takes no parameters`, this.b.start);
+          if (msg.kind === 'request')
+            this.fail(
+              'chunked-params',
+              `Transfer-Encoding ${JSON.stringify(te.join(', '))}: chunked takes no parameters`,
+              this.b.start,
+            );
           msg.notes.push('chunked transfer coding with parameters');
         }
         if (chunkedCount > 1) {
-          if (msg.kind === 'request') this.fail('chunked-twice', `Transfer-Encoding ${JSON.stringify(te.join(', '))} applies chunked more than once`, this.b.start);
+          if (msg.kind === 'request')
+            this.fail(
+              'chunked-twice',
+              `Transfer-Encoding ${JSON.stringify(te.join(', '))} applies chunked more than once`,
+              this.b.start,
+            );
           msg.notes.push('chunked applied more than once');
         }
         return { kind: 'chunked' };
       }
       if (msg.kind === 'request') {
         if (chunkedCount > 0)
-          this.fail('chunked-not-final', `Transfer-Encoding ${JSON.stringify(te.join(', '))}: chunked is not the final coding`, this.b.start);
-        this.fail('unsupported-transfer-coding', `Transfer-Encoding ${JSON.stringify(te.join(', '))} without a final chunked coding`, this.b.start);
+          this.fail(
+            'chunked-not-final',
+            `Transfer-Encoding ${JSON.stringify(te.join(', '))}: chunked is not the final coding`,
+            this.b.start,
+          );
+        this.fail(
+          'unsupported-transfer-coding',
+          `Transfer-Encoding ${JSON.stringify(te.join(', '))} without a final chunked coding`,
+          this.b.start,
+        );
       }
-      return { kind: 'close-delimited', reason: `Transfer-Encoding ${te.join(', ')} without a final chunked` };
+      return {
+        kind: 'close-delimited',
+        reason: `Transfer-Encoding ${te.join(', ')} without a final chunked`,
+      };
     }
     if (clFields.length > 0) {
       const values = clFields.flatMap((f) => f.value.split(',').map((v) => v.trim()));
       const shown = clFields.map((f) => JSON.stringify(f.value)).join(' and ');
-      if (values.some((v) => !DIGITS.test(v))) this.fail('invalid-content-length', `invalid Content-Length ${shown}`, this.b.start);
+      if (values.some((v) => !DIGITS.test(v)))
+        this.fail('invalid-content-length', `invalid Content-Length ${shown}`, this.b.start);
       if (new Set(values.map((v) => v.replace(/^0+(?=\d)/, ''))).size > 1)
         this.fail('invalid-content-length', `conflicting Content-Length values ${shown}`, this.b.start);
       const digits = values[0]!.replace(/^0+(?=\d)/, '');
-      if (digits.length > MAX_SAFE_DIGITS) this.fail('content-length-overflow', `Content-Length ${values[0]} is too large`, this.b.start);
+      if (digits.length > MAX_SAFE_DIGITS)
+        this.fail('content-length-overflow', `Content-Length ${values[0]} is too large`, this.b.start);
       if (values.length > 1) msg.notes.push(`Content-Length given ${values.length} times (${shown})`);
       return { kind: 'content-length', length: Number(digits) };
     }
-    if (msg.kind === 'request') return { kind: 'none', reason: 'request without Content-Length or Transfer-Encoding' };
+    if (msg.kind === 'request')
+      return { kind: 'none', reason: 'request without Content-Length or Transfer-Encoding' };
     return { kind: 'close-delimited', reason: 'no Content-Length and no Transfer-Encoding' };
   }
 
@@ -624,8 +694,18 @@ export class Parser {
     const m = /^([0-9A-Fa-f]*)(.*)$/.exec(line)!;
     const sizeText = m[1]!;
     const ext = m[2]!;
-    if (!HEX.test(sizeText)) this.fail('bad-chunk-size', `invalid chunk size ${JSON.stringify(line.slice(0, 40))} at byte ${at}`, at);
-    if (ext && !isChunkExt(ext)) this.fail('bad-chunk-ext', `invalid chunk size or extension ${JSON.stringify(line.slice(0, 60))} at byte ${at}`, at);
+    if (!HEX.test(sizeText))
+      this.fail(
+        'bad-chunk-size',
+        `invalid chunk size ${JSON.stringify(line.slice(0, 40))} at byte ${at}`,
+        at,
+      );
+    if (ext && !isChunkExt(ext))
+      this.fail(
+        'bad-chunk-ext',
+        `invalid chunk size or extension ${JSON.stringify(line.slice(0, 60))} at byte ${at}`,
+        at,
+      );
     const significant = sizeText.replace(/^0+/, '');
     if (significant.length > 12) this.fail('chunk-size-overflow', `chunk size ${sizeText} is too large`, at);
     const size = significant ? Number.parseInt(significant, 16) : 0;
@@ -646,7 +726,8 @@ export class Parser {
       this.finish();
       return;
     }
-    if (line[0] === ' ' || line[0] === '\t') this.fail('obs-fold', `obsolete line folding in the trailer section at byte ${at}`, at);
+    if (line[0] === ' ' || line[0] === '\t')
+      this.fail('obs-fold', `obsolete line folding in the trailer section at byte ${at}`, at);
     this.b.trailers.push(this.fieldLine(line, at, 'trailer'));
   }
 

@@ -1,4 +1,5 @@
 import type { ServerScenario } from '../../harness/context.js';
+import { bodyless } from './bodyless.js';
 import { chunked } from './chunked.js';
 import { close } from './close.js';
 import { concurrency } from './concurrency.js';
@@ -19,5 +20,6 @@ export const SERVER_SCENARIOS: ServerScenario[] = [
   ...close,
   ...timeouts,
   ...framing,
+  ...bodyless,
   ...expectContinue,
 ];

@@ -18,7 +18,10 @@ export const persistence: ServerScenario[] = [
       let res = await exchange(c, ctx.get());
       // The second pause stays inside the idle timeout the server advertises, if it does.
       const advertised = keepAliveParam(res, 'timeout');
-      const gaps = [graceMs(ctx), Math.min(1000, ctx.timing.idleMaxMs / 2, advertised !== undefined ? advertised * 500 : 1000)];
+      const gaps = [
+        graceMs(ctx),
+        Math.min(1000, ctx.timing.idleMaxMs / 2, advertised !== undefined ? advertised * 500 : 1000),
+      ];
       for (const [i, gap] of gaps.entries()) {
         if (saysClose(res))
           fail({
@@ -34,7 +37,10 @@ export const persistence: ServerScenario[] = [
             seen: `${describeResponse(res)}, then ${describeEnd(end)}`,
           });
         await ctx.sleep(Math.max(0, gap - graceMs(ctx)));
-        if (c.ended) return measured(`the server closed the connection during a ${gap} ms idle pause (an idle timeout; see the timeouts area)`);
+        if (c.ended)
+          return measured(
+            `the server closed the connection during a ${gap} ms idle pause (an idle timeout; see the timeouts area)`,
+          );
         res = await exchange(c, ctx.get());
       }
       return satisfied(`3 requests answered on one connection, with pauses of ${gaps.join(' and ')} ms`);
@@ -59,7 +65,8 @@ export const persistence: ServerScenario[] = [
             expected: 'Connection: close on the last response before the server closes',
             seen: `${describeResponse(res)}, then ${describeEnd(end)}`,
           });
-        if (end) return satisfied(`the server closed after response ${i} and announced it with Connection: close`);
+        if (end)
+          return satisfied(`the server closed after response ${i} and announced it with Connection: close`);
       }
       return satisfied('3 responses without close; the connection stayed open after each');
     },
@@ -76,7 +83,8 @@ export const persistence: ServerScenario[] = [
       const c = await ctx.connect();
       const missing = ctx.missingPath();
       const res = await exchange(c, ctx.get(missing));
-      if (res.status < 400) return measured(`GET ${missing} was answered ${res.status}, not an error; nothing to measure`);
+      if (res.status < 400)
+        return measured(`GET ${missing} was answered ${res.status}, not an error; nothing to measure`);
       const end = await closedRightAfter(ctx, c);
       if (end && !saysClose(res))
         fail({
@@ -85,9 +93,12 @@ export const persistence: ServerScenario[] = [
           seen: `${describeResponse(res)}, then ${describeEnd(end)}`,
           level: 'MUST',
         });
-      if (end || saysClose(res)) return measured(`the server ends the connection after a ${res.status} (announced with close)`);
+      if (end || saysClose(res))
+        return measured(`the server ends the connection after a ${res.status} (announced with close)`);
       const next = await exchange(c, ctx.get(), 'MUST');
-      return measured(`the connection stayed usable after a ${res.status}: the next GET was answered ${next.status}`);
+      return measured(
+        `the connection stayed usable after a ${res.status}: the next GET was answered ${next.status}`,
+      );
     },
   },
 ];

@@ -1,7 +1,14 @@
 // Steps that many server scenarios share. Each one either returns what it saw
 // or ends the scenario with a violation that carries the evidence.
 
-import { describeEnd, describeRead, describeResponse, expectResponse, fail, saysClose } from '../../harness/check.js';
+import {
+  describeEnd,
+  describeRead,
+  describeResponse,
+  expectResponse,
+  fail,
+  saysClose,
+} from '../../harness/check.js';
 import type { ServerCtx } from '../../harness/context.js';
 import type { Level } from '../../harness/model.js';
 import type { Req } from '../../harness/wire/build.js';
@@ -56,7 +63,12 @@ export async function closedRightAfter(ctx: ServerCtx, c: Conn): Promise<EndObse
 export async function expectEnd(c: Conn, why: string, level?: Level): Promise<EndObservation> {
   const end = await c.waitEnd();
   if (end.how === 'open')
-    fail({ summary: `the connection stayed open ${why}`, expected: `the server to close the connection ${why}`, seen: describeEnd(end), level });
+    fail({
+      summary: `the connection stayed open ${why}`,
+      expected: `the server to close the connection ${why}`,
+      seen: describeEnd(end),
+      level,
+    });
   return end;
 }
 

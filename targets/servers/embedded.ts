@@ -1,5 +1,11 @@
 import type { RunningTarget, ServerTargetOptions } from '../types.js';
-import { type ConnectionClass, REFERENCE_RESOURCES, ReferenceConnection, type ReferenceOptions, ReferenceServer } from './reference.js';
+import {
+  type ConnectionClass,
+  REFERENCE_RESOURCES,
+  ReferenceConnection,
+  type ReferenceOptions,
+  ReferenceServer,
+} from './reference.js';
 
 /** Start a reference-based server in this process on a free loopback port. */
 export async function startEmbedded(

@@ -59,7 +59,10 @@ export interface ResponsePlan {
 
 type QueueItem = { kind: 'request'; req: HttpRequest } | { kind: 'error'; error: ParseError };
 
-export type ConnectionClass = new (socket: net.Socket, opts: Required<ReferenceOptions>) => ReferenceConnection;
+export type ConnectionClass = new (
+  socket: net.Socket,
+  opts: Required<ReferenceOptions>,
+) => ReferenceConnection;
 
 export class ReferenceServer {
   readonly opts: Required<ReferenceOptions>;
@@ -136,15 +139,18 @@ export class ReferenceConnection {
   }
 
   protected collect(): void {
-    while (this.parser.messages.length > 0) this.queue.push({ kind: 'request', req: this.parser.messages.shift() as HttpRequest });
-    if (this.parser.error && !this.queue.some((q) => q.kind === 'error')) this.queue.push({ kind: 'error', error: this.parser.error });
+    while (this.parser.messages.length > 0)
+      this.queue.push({ kind: 'request', req: this.parser.messages.shift() as HttpRequest });
+    if (this.parser.error && !this.queue.some((q) => q.kind === 'error'))
+      this.queue.push({ kind: 'error', error: this.parser.error });
     // Back-pressure a deep pipeline through TCP flow control instead of buffering it all.
     if (this.queue.length > 32) this.socket.pause();
   }
 
   protected onHead(head: HttpMessage): void {
     const expect = fieldValue(head.headers, 'expect');
-    const hasBody = head.framing.kind === 'chunked' || (head.framing.kind === 'content-length' && head.framing.length > 0);
+    const hasBody =
+      head.framing.kind === 'chunked' || (head.framing.kind === 'content-length' && head.framing.length > 0);
     if (expect?.toLowerCase() === '100-continue' && head.version === 'HTTP/1.1' && hasBody) {
       this.pendingContinue = head;
       this.maybeSendContinue();
@@ -222,8 +228,17 @@ export class ReferenceConnection {
       case '/':
       case '/index.html': {
         if (method === 'POST' || method === 'PUT') return text(200, `received ${req.body.length} bytes\n`);
-        if (method === 'OPTIONS') return { status: 200, headers: [['Allow', 'GET, HEAD, POST, PUT, OPTIONS']], body: Buffer.alloc(0) };
-        if (!known) return { ...text(405, 'method not allowed\n'), headers: [['Allow', 'GET, HEAD, POST, PUT, OPTIONS'], ...TEXT] };
+        if (method === 'OPTIONS')
+          return {
+            status: 200,
+            headers: [['Allow', 'GET, HEAD, POST, PUT, OPTIONS']],
+            body: Buffer.alloc(0),
+          };
+        if (!known)
+          return {
+            ...text(405, 'method not allowed\n'),
+            headers: [['Allow', 'GET, HEAD, POST, PUT, OPTIONS'], ...TEXT],
+          };
         const validators: Array<[string, string]> = [
           ['ETag', ETAG],
           ['Last-Modified', LAST_MODIFIED],
@@ -264,7 +279,7 @@ export class ReferenceConnection {
   }
 
   /** Connection management headers; Keep-Alive is always paired with the keep-alive token. */
-  protected connectionHeaders(req: HttpRequest, close: boolean): Array<[string, string]> {
+  protected connectionHeaders(_req: HttpRequest, close: boolean): Array<[string, string]> {
     if (close) return [['Connection', 'close']];
     const left = this.opts.maxRequests - this.served;
     return [
@@ -299,7 +314,11 @@ export class ReferenceConnection {
   protected writeError(error: ParseError): void {
     const status = STATUS_FOR[error.code] ?? 400;
     const plan = text(status, `${error.message}\n`, true);
-    const headers: HeaderList = [['Server', 'keepalive-spec-reference'], ...plan.headers, ['Connection', 'close']];
+    const headers: HeaderList = [
+      ['Server', 'keepalive-spec-reference'],
+      ...plan.headers,
+      ['Connection', 'close'],
+    ];
     this.socket.write(buildResponse({ status, headers, body: plan.body }));
     this.closeGracefully();
   }
@@ -323,7 +342,9 @@ export class ReferenceConnection {
 
   protected onRequestTimeout(): void {
     const plan = text(408, 'request timeout\n', true);
-    this.socket.write(buildResponse({ status: 408, headers: [...plan.headers, ['Connection', 'close']], body: plan.body }));
+    this.socket.write(
+      buildResponse({ status: 408, headers: [...plan.headers, ['Connection', 'close']], body: plan.body }),
+    );
     this.closeGracefully();
   }
 

@@ -1,3 +1,4 @@
+import { bodylessFaults } from './bodyless.js';
 import { chunkedFaults } from './chunked.js';
 import { closeFaults } from './close.js';
 import { concurrencyFaults } from './concurrency.js';
@@ -19,5 +20,6 @@ export const FAULTY_SERVERS: FaultyServer[] = [
   ...closeFaults,
   ...timeoutsFaults,
   ...framingFaults,
+  ...bodylessFaults,
   ...expectFaults,
 ];

@@ -15,7 +15,9 @@ class SilentClose extends ReferenceConnection {
     return this.served >= 2 || super.shouldClose(req, plan);
   }
   protected override connectionHeaders(req: HttpRequest, close: boolean): Array<[string, string]> {
-    return close && this.served >= 2 ? super.connectionHeaders(req, false) : super.connectionHeaders(req, close);
+    return close && this.served >= 2
+      ? super.connectionHeaders(req, false)
+      : super.connectionHeaders(req, close);
   }
 }
 
@@ -24,7 +26,7 @@ class SilentCloseAfterError extends ReferenceConnection {
   protected override shouldClose(req: HttpRequest, plan: ResponsePlan): boolean {
     return plan.status >= 400 || super.shouldClose(req, plan);
   }
-  protected override connectionHeaders(req: HttpRequest, close: boolean): Array<[string, string]> {
+  protected override connectionHeaders(req: HttpRequest, _close: boolean): Array<[string, string]> {
     return super.connectionHeaders(req, false);
   }
 }

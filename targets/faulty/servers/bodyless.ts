@@ -1,0 +1,3 @@
+import type { FaultyServer } from './types.js';
+
+export const bodylessFaults: FaultyServer[] = [];
