@@ -123,6 +123,9 @@ const HEX = /^[0-9A-Fa-f]+$/;
 // Field values may hold VCHAR, obs-text, SP and HTAB only.
 const BAD_VALUE_CHAR = /[\x00-\x08\x0a-\x1f\x7f]/;
 const MAX_SAFE_DIGITS = 15;
+const STRICT_STATUS = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/;
+// A status line missing the SP before an empty reason, or with extra spaces (repaired when lenient).
+const LOOSE_STATUS = /^(HTTP\/\d\.\d) +(\d{3})(?![0-9])\s*(.*)$/;
 
 /** Values of every field with this name, in order, each list element trimmed. */
 export function fieldValues(headers: Header[], name: string): string[] {
@@ -159,6 +162,8 @@ interface Builder {
   leadingEmptyLines: number;
   headBytes: number;
   startLine?: string;
+  /** the start line's parts: version, then method/status, then target/reason */
+  start1?: { version: string; a: string; b: string };
   headers: Header[];
   trailers: Header[];
   bodyParts: Buffer[];
@@ -365,7 +370,7 @@ export class Parser {
   }
 
   private lineLimitCode(what: string): ParseErrorCode {
-    return what.startsWith('chunk') ? 'chunk-ext-too-long' : 'header-too-large';
+    return what.includes('chunk') ? 'chunk-ext-too-long' : 'header-too-large';
   }
 
   private step(): void {
@@ -452,6 +457,7 @@ export class Parser {
     const line = this.line(this.maxHeaderBytes, 'the start line');
     if (line === null) return;
     this.b.leadingEmptyLines = skipped;
+    this.checkStartLine(line);
     this.b.startLine = line;
     this.b.headBytes = line.length + 2;
     this.state = 'headers';
@@ -513,52 +519,42 @@ export class Parser {
     return { name, value };
   }
 
+  /** Validate the start line as soon as it is complete, so garbage fails fast instead of waiting for headers. */
+  private checkStartLine(line: string): void {
+    const at = this.b.start;
+    if (this.kind === 'request') {
+      const parts = line.split(' ');
+      if (parts.length !== 3 || !TOKEN.test(parts[0]!) || !parts[1] || /[\x00-\x20\x7f]/.test(parts[1]))
+        this.fail('bad-start-line', `malformed request line ${JSON.stringify(line.slice(0, 100))}`, at);
+      this.checkVersion(parts[2]!, at);
+      this.b.start1 = { version: parts[2]!, a: parts[0]!, b: parts[1]! };
+      return;
+    }
+    let m = STRICT_STATUS.exec(line);
+    if (!m) {
+      m = this.lenient ? LOOSE_STATUS.exec(line) : null;
+      if (!m) this.fail('bad-start-line', `malformed status line ${JSON.stringify(line.slice(0, 100))}`, at);
+      this.b.notes.push(`status line ${JSON.stringify(line)} does not match HTTP-version SP status-code SP reason`);
+    }
+    this.checkVersion(m[1]!, at);
+    this.b.start1 = { version: m[1]!, a: m[2]!, b: m[3] ?? '' };
+  }
+
   private headComplete(): void {
     const b = this.b;
-    const startLine = b.startLine ?? '';
+    const { version, a, b: rest } = b.start1!;
     let msg: HttpMessage;
     if (this.kind === 'request') {
-      const parts = startLine.split(' ');
-      if (parts.length !== 3 || !TOKEN.test(parts[0]!) || !parts[1] || /[\x00-\x20\x7f]/.test(parts[1]))
-        this.fail(
-          'bad-start-line',
-          `malformed request line ${JSON.stringify(startLine.slice(0, 100))}`,
-          b.start,
-        );
-      const version = parts[2]!;
-      this.checkVersion(version, b.start);
-      msg = {
-        kind: 'request',
-        method: parts[0]!,
-        target: parts[1]!,
-        ...this.common(version),
-      };
+      msg = { kind: 'request', method: a, target: rest, ...this.common(version) };
     } else {
-      const m = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(startLine);
-      if (!m) {
-        const loose = /^(HTTP\/\d\.\d) (\d{3})\s*(.*)$/.exec(startLine);
-        if (!loose || !this.lenient)
-          this.fail(
-            'bad-start-line',
-            `malformed status line ${JSON.stringify(startLine.slice(0, 100))}`,
-            b.start,
-          );
-        b.notes.push(
-          `status line ${JSON.stringify(startLine)} does not match HTTP-version SP status-code SP reason`,
-        );
-      }
-      const [, version, code, reason] = m ?? /^(HTTP\/\d\.\d) (\d{3})\s*(.*)$/.exec(startLine)!;
-      this.checkVersion(version!, b.start);
-      const status = Number(code);
-      const interim = status >= 100 && status < 200;
-      const requestMethod = this.methods[0] ?? 'GET';
+      const status = Number(a);
       msg = {
         kind: 'response',
         status,
-        reason: reason ?? '',
-        requestMethod,
-        interim,
-        ...this.common(version!),
+        reason: rest,
+        requestMethod: this.methods[0] ?? 'GET',
+        interim: status >= 100 && status < 200,
+        ...this.common(version),
       };
     }
     msg.framing = this.framingOf(msg);
@@ -694,7 +690,8 @@ export class Parser {
     const m = /^([0-9A-Fa-f]*)(.*)$/.exec(line)!;
     const sizeText = m[1]!;
     const ext = m[2]!;
-    if (!HEX.test(sizeText))
+    // '0x5' or '5abc': the size itself is malformed, not an extension.
+    if (!HEX.test(sizeText) || (ext !== '' && !/^[ \t;]/.test(ext)))
       this.fail(
         'bad-chunk-size',
         `invalid chunk size ${JSON.stringify(line.slice(0, 40))} at byte ${at}`,
