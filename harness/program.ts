@@ -149,9 +149,12 @@ async function runServer(url: string | undefined, o: ServerOptions): Promise<num
   const started = Date.now();
   let running: RunningTarget | undefined;
   let results: Result[] = [];
+  let finished = false;
   try {
     running = await startServerTarget(spec, timing);
-    void running.died?.then((why) => ac.abort(new TargetError(why)));
+    void running.died?.then((why) => {
+      if (!finished) ac.abort(new TargetError(why));
+    });
     reporter.header(
       [
         `${VERSION}, server mode`,
@@ -167,6 +170,7 @@ async function runServer(url: string | undefined, o: ServerOptions): Promise<num
       { signal: ac.signal, onStart: (s) => reporter.started(s), onResult: (r) => reporter.result(r) },
     );
   } finally {
+    finished = true;
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
     await running?.stop();

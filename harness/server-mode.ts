@@ -147,7 +147,11 @@ async function preflight(info: ServerTargetInfo, timing: TimingConfig): Promise<
  * Resources for a target that declares none (a URL or a launched command):
  * the URL's path serves as POST resource too, and as chunked resource if it answers chunked.
  */
-async function discoverResources(info: ServerTargetInfo, timing: TimingConfig): Promise<Partial<Resources>> {
+async function discoverResources(
+  info: ServerTargetInfo,
+  timing: TimingConfig,
+  runSignal: AbortSignal,
+): Promise<Partial<Resources>> {
   const path = info.resources.path;
   const found: Partial<Resources> = { postPath: path, largePath: path };
   const ac = new AbortController();
@@ -156,7 +160,7 @@ async function discoverResources(info: ServerTargetInfo, timing: TimingConfig): 
       label: 'probe',
       transcript: new Transcript(),
       timeoutMs: timing.timeoutMs,
-      signal: ac.signal,
+      signal: AbortSignal.any([ac.signal, runSignal]),
     });
     await c.send(buildRequest({ host: info.authority, target: path, headers: [['Connection', 'close']] }));
     const r = await c.readResponse();
@@ -181,7 +185,7 @@ export async function runServerSuite(
   );
   let info = targetInfo(running.url, { ...running.resources, ...overrides }, spec.insecure);
   if (Object.keys(running.resources).length === 0) {
-    const discovered = await discoverResources(info, opts.timing);
+    const discovered = await discoverResources(info, opts.timing, hooks.signal);
     info = targetInfo(running.url, { ...discovered, ...info.resources }, spec.insecure);
   }
   return runScenarios<ServerCtx>({
