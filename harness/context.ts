@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Resources } from '../targets/types.js';
 import { skip } from './check.js';
+import type { Sightings } from './crosscheck.js';
 import type { Scenario, TimingConfig } from './model.js';
 import { buildRequest, type HeaderList, type Req, type RequestSpec } from './wire/build.js';
 import { Aborted, type Conn, type Endpoint, openConn } from './wire/conn.js';
@@ -46,6 +47,8 @@ export class ServerCtx {
     readonly timing: TimingConfig,
     readonly transcript: Transcript,
     readonly signal: AbortSignal,
+    /** where this scenario's connections report cross-cutting findings */
+    private readonly crossCheck?: { scenario: string; sightings: Sightings },
   ) {}
 
   /** the resource requested by default */
@@ -62,11 +65,23 @@ export class ServerCtx {
 
   /** A new connection to the target, labelled c1, c2, ... and closed when the scenario ends. */
   async connect(): Promise<Conn> {
+    const label = `c${++this.counter}`;
+    const cc = this.crossCheck;
     const conn = await openConn(this.target.endpoint, {
-      label: `c${++this.counter}`,
+      label,
       transcript: this.transcript,
       timeoutMs: this.timing.timeoutMs,
       signal: this.signal,
+      observe: cc
+        ? (rule, what) =>
+            cc.sightings.add({
+              rule,
+              what,
+              scenario: cc.scenario,
+              conn: label,
+              events: this.transcript.events.filter((e) => e.conn === label),
+            })
+        : undefined,
     });
     this.conns.push(conn);
     return conn;

@@ -66,6 +66,11 @@ export interface ScenarioInfo {
 export interface Scenario<Ctx> extends ScenarioInfo {
   /** extra run time this scenario needs beyond the default budget, derived from the config */
   budgetMs?: (cfg: TimingConfig) => number;
+  /**
+   * Cross-cutting rules this scenario owns (e.g. 'PERSIST-02'): what other
+   * scenarios see of these rules on their connections is reported here, once.
+   */
+  owns?: string[];
   run(ctx: Ctx): Promise<Finding>;
 }
 

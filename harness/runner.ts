@@ -30,6 +30,11 @@ export interface RunPlan<Ctx extends Cleanup> {
   makeContext(s: Scenario<Ctx>, transcript: Transcript, signal: AbortSignal): Ctx;
   onStart?(s: ScenarioInfo): void;
   onResult?(r: Result): void;
+  /**
+   * Results of scenarios that own cross-cutting rules are held back until every
+   * other scenario has finished, then passed through this before they are reported.
+   */
+  finalize?(r: Result, owns: readonly string[]): Result;
 }
 
 /** The hard limit for one scenario: every read is bounded by T, so a few T plus its declared waits. */
@@ -55,11 +60,20 @@ export async function runScenarios<Ctx extends Cleanup>(plan: RunPlan<Ctx>): Pro
       plan.onStart?.(infoOf(s));
       const r = await runOne(s, plan);
       results.set(s.id, r);
-      plan.onResult?.(r);
+      if (!s.owns?.length || !plan.finalize) plan.onResult?.(r);
     }
   };
   const workers = Array.from({ length: Math.max(1, Math.min(plan.concurrency, order.length)) }, worker);
   await Promise.all(workers);
+  if (plan.finalize) {
+    for (const s of plan.scenarios) {
+      const r = results.get(s.id);
+      if (!r || !s.owns?.length) continue;
+      const final = plan.finalize(r, s.owns);
+      results.set(s.id, final);
+      plan.onResult?.(final);
+    }
+  }
   const reason = String(
     plan.signal.reason instanceof Error
       ? plan.signal.reason.message

@@ -3,6 +3,7 @@
 
 import { findServerTarget } from '../targets/index.js';
 import type { Resources, RunningTarget } from '../targets/types.js';
+import { Sightings, withSightings } from './crosscheck.js';
 import { ServerCtx, type ServerScenario, type ServerTargetInfo } from './context.js';
 import { freePort, waitForPort } from './launch/ports.js';
 import { launch } from './launch/process.js';
@@ -188,13 +189,16 @@ export async function runServerSuite(
     const discovered = await discoverResources(info, opts.timing, hooks.signal);
     info = targetInfo(running.url, { ...discovered, ...info.resources }, spec.insecure);
   }
+  const sightings = new Sightings();
   return runScenarios<ServerCtx>({
     scenarios: opts.scenarios,
     concurrency: opts.concurrency,
     timing: opts.timing,
     strict: opts.strict,
     signal: hooks.signal,
-    makeContext: (_s, transcript, signal) => new ServerCtx(info, opts.timing, transcript, signal),
+    makeContext: (s, transcript, signal) =>
+      new ServerCtx(info, opts.timing, transcript, signal, { scenario: s.id, sightings }),
+    finalize: (r, owns) => withSightings(r, sightings.of(owns, r.scenario.id), opts.strict),
     onStart: hooks.onStart,
     onResult: hooks.onResult,
   });

@@ -12,6 +12,14 @@ export interface Req {
   method: string;
   /** a short label for evidence, e.g. 'GET /ka-spec-x1' */
   label: string;
+  /** the HTTP version the request claims, e.g. 'HTTP/1.1' */
+  version?: string;
+  /**
+   * True for a well-formed HTTP/1.1 request that leaves the connection open
+   * (no close, no CL+TE): after its response the server has no reason to close
+   * unannounced. Cross-cutting checks (PERSIST-02) look only at these.
+   */
+  persistent?: boolean;
 }
 
 export interface RequestSpec {
@@ -45,7 +53,12 @@ export function buildRequest(spec: RequestSpec): Req {
   const versionText = /^\d\.\d$/.test(version) ? `HTTP/${version}` : version;
   const head = `${method} ${target} ${versionText}\r\n${headers.map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n`;
   const bytes = body ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
-  return { bytes, method, label: `${method} ${target}` };
+  const connection = headers.filter(([n]) => n.toLowerCase() === 'connection').map(([, v]) => v.toLowerCase());
+  const persistent =
+    versionText === 'HTTP/1.1' &&
+    !connection.some((v) => v.split(',').some((t) => t.trim() === 'close')) &&
+    !(hasHeader(headers, 'content-length') && hasHeader(headers, 'transfer-encoding'));
+  return { bytes, method, label: `${method} ${target}`, version: versionText, persistent };
 }
 
 /** Arbitrary bytes sent as a request (malformed on purpose); `method` tells the parser how to frame the answer. */

@@ -5,7 +5,8 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { type Req, toBuffer } from './build.js';
-import { type HttpResponse, type ParseError, Parser } from './parse.js';
+import type { CrossRule } from '../crosscheck.js';
+import { connectionOptions, fieldValues, type HttpResponse, type ParseError, Parser } from './parse.js';
 import type { Transcript } from './transcript.js';
 
 export interface Endpoint {
@@ -77,6 +78,8 @@ export interface ConnOptions {
   transcript: Transcript;
   timeoutMs: number;
   signal: AbortSignal;
+  /** cross-cutting findings seen on this connection (harness/crosscheck.ts) */
+  observe?: (rule: CrossRule, what: string) => void;
 }
 
 export async function openConn(ep: Endpoint, opts: ConnOptions): Promise<Conn> {
@@ -134,6 +137,8 @@ export class Conn {
   /** every final response read on this connection, in order */
   readonly responses: HttpResponse[] = [];
   finAt?: number;
+  /** when the last bytes arrived */
+  lastDataAt?: number;
   rstAt?: number;
   private readonly transcript: Transcript;
   private readonly timeoutMs: number;
@@ -141,6 +146,12 @@ export class Conn {
   private readonly doneAt = new WeakMap<HttpResponse, number>();
   private readonly waiters = new Set<() => void>();
   private sentFin = false;
+  /** requests sent as Req, in order; the n-th final response answers the n-th */
+  private readonly sentReqs: Req[] = [];
+  private finals = 0;
+  private lastFinal?: { res: HttpResponse; at: number; req: Req | undefined };
+  private endChecked = false;
+  private readonly observe?: (rule: CrossRule, what: string) => void;
   private destroyed = false;
   private lastError?: string;
 
@@ -152,8 +163,9 @@ export class Conn {
     this.transcript = opts.transcript;
     this.timeoutMs = opts.timeoutMs;
     this.signal = opts.signal;
+    this.observe = opts.observe;
     socket.on('data', (chunk: Buffer) => {
-      this.transcript.record(this.label, 'recv', chunk);
+      this.lastDataAt = this.transcript.record(this.label, 'recv', chunk).t;
       const before = this.parser.messages.length;
       this.parser.push(chunk);
       this.stamp(before);
@@ -165,11 +177,13 @@ export class Conn {
       const before = this.parser.messages.length;
       this.parser.end();
       this.stamp(before);
+      this.checkEnd('FIN');
       this.wake();
     });
     socket.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ECONNRESET' || e.code === 'EPIPE') {
         if (this.rstAt === undefined) {
+          if (this.finAt === undefined) this.checkEnd('RST');
           this.rstAt = this.transcript.now();
           this.transcript.record(this.label, 'rst', e.code);
         }
@@ -214,6 +228,7 @@ export class Conn {
       if (typeof item === 'string' || Buffer.isBuffer(item)) bufs.push(toBuffer(item));
       else {
         this.parser.expectResponseTo(item.method);
+        this.sentReqs.push(item);
         bufs.push(item.bytes);
       }
     }
@@ -312,6 +327,11 @@ export class Conn {
       'timeout',
       `no complete response within ${timeoutMs} ms (${this.parser.describeState()})`,
     );
+    if (this.parser.describeState() === 'inside a close-delimited body')
+      this.observe?.(
+        'PERSIST-03',
+        `a response without Content-Length or chunked framing (close-delimited) was not followed by a close within ${timeoutMs} ms`,
+      );
     return {
       type: 'timeout',
       waitedMs: this.now() - started,
@@ -438,8 +458,66 @@ export class Conn {
 
   private stamp(before: number): void {
     const t = this.now();
-    for (let i = before; i < this.parser.messages.length; i++)
-      this.doneAt.set(this.parser.messages[i] as HttpResponse, t);
+    for (let i = before; i < this.parser.messages.length; i++) {
+      const res = this.parser.messages[i] as HttpResponse;
+      this.doneAt.set(res, t);
+      if (res.interim) {
+        if (hasFraming(res)) this.observe?.('FRAME-12', `a ${res.status} interim response carries ${framingFields(res)}`);
+        continue;
+      }
+      const req = this.sentReqs[this.finals++];
+      this.lastFinal = { res, at: t, req };
+      this.checkResponse(res, req);
+      const lag = this.closeLag(res);
+      if (lag !== undefined && lag > this.graceMs)
+        this.observe?.(
+          'PERSIST-03',
+          `a close-delimited response${req ? ` to ${req.label}` : ''} was ended by the server only ${Math.round(lag)} ms after its last byte`,
+        );
+    }
+  }
+
+  /** Rules every response must keep, whichever scenario provoked it. */
+  private checkResponse(res: HttpResponse, req: Req | undefined): void {
+    if (!this.observe) return;
+    const te = fieldValues(res.headers, 'transfer-encoding');
+    if (req?.version === 'HTTP/1.0' && te.length > 0)
+      this.observe('KA10-03', `a response to an HTTP/1.0 request (${req.label}) carries Transfer-Encoding: ${te.join(', ')}`);
+    if (res.status === 204 && hasFraming(res))
+      this.observe('FRAME-12', `a 204 response${req ? ` to ${req.label}` : ''} carries ${framingFields(res)}`);
+    if (res.framing.kind === 'chunked' && res.clAndTe)
+      this.observe('CHUNK-10', `a chunked response${req ? ` to ${req.label}` : ''} also carries Content-Length`);
+  }
+
+  /** How long a close follows a response "right after" it (REQUIREMENTS harness note 1). */
+  get graceMs(): number {
+    return Math.min(300, Math.max(50, this.timeoutMs / 10));
+  }
+
+  /**
+   * For a close-delimited response: how long after its last byte the server
+   * closed. A server that idles before closing leaves its client hanging.
+   */
+  closeLag(res: HttpResponse): number | undefined {
+    if (res.framing.kind !== 'close-delimited' || this.finAt === undefined) return undefined;
+    const lastByte = [...this.transcript.events].reverse().find((e) => e.conn === this.label && e.type === 'recv' && e.t <= this.finAt!);
+    return lastByte ? this.finAt - lastByte.t : undefined;
+  }
+
+  /** PERSIST-02: an end right after a response that did not announce close. */
+  private checkEnd(how: 'FIN' | 'RST'): void {
+    const last = this.lastFinal;
+    if (!this.observe || !last || this.sentFin || this.endChecked) return;
+    this.endChecked = true;
+    const { res, req } = last;
+    const grace = this.graceMs;
+    const after = this.now() - last.at;
+    if (!req?.persistent || res.version !== 'HTTP/1.1' || res.framing.kind === 'close-delimited') return;
+    if (res.status === 408 || connectionOptions(res.headers).has('close') || after > grace) return;
+    this.observe(
+      'PERSIST-02',
+      `the server closed (${how}) ${Math.round(after)} ms after a ${res.status} response to ${req.label} that did not say Connection: close`,
+    );
   }
 
   private wake(): void {
@@ -488,4 +566,15 @@ function splitBytes(all: Buffer, opts: SendOptions): Buffer[] {
     return out;
   }
   return [all];
+}
+
+function hasFraming(res: HttpResponse): boolean {
+  return fieldValues(res.headers, 'content-length').length > 0 || fieldValues(res.headers, 'transfer-encoding').length > 0;
+}
+
+function framingFields(res: HttpResponse): string {
+  return res.headers
+    .filter((h) => /^(content-length|transfer-encoding)$/i.test(h.name))
+    .map((h) => `${h.name}: ${h.value}`)
+    .join(', ');
 }

@@ -1,4 +1,477 @@
-import type { ServerScenario } from '../../harness/context.js';
+import {
+  describeEnd,
+  describeRead,
+  describeResponse,
+  expectResponse,
+  fail,
+  saysKeepAlive,
+  skip,
+} from '../../harness/check.js';
+import type { ServerCtx, ServerScenario } from '../../harness/context.js';
+import { measured, satisfied } from '../../harness/model.js';
+import { chunkedBody, type HeaderList, type Req } from '../../harness/wire/build.js';
+import type { Conn, ReadResult } from '../../harness/wire/conn.js';
+import { fieldValue, fieldValues, type HttpResponse } from '../../harness/wire/parse.js';
+import { escapeLine } from '../../harness/wire/transcript.js';
+import { closedRightAfter, graceMs, keepAliveParam } from './steps.js';
 
-/** Area `http10`. */
-export const http10: ServerScenario[] = [];
+/** describeResponse plus the Keep-Alive header, which this area judges. */
+function describe10(res: HttpResponse): string {
+  const ka = fieldValue(res.headers, 'keep-alive');
+  const te = fieldValues(res.headers, 'transfer-encoding');
+  return `${describeResponse(res)}${te.length ? `, Transfer-Encoding: ${escapeLine(te.join(', '), 60)}` : ''}${ka !== undefined ? `, Keep-Alive: ${escapeLine(ka, 60)}` : ''}`;
+}
+
+const hasTransferEncoding = (res: HttpResponse) => fieldValues(res.headers, 'transfer-encoding').length > 0;
+
+/** A timeout while the parser is inside a body that only the close can end. */
+const unendedCloseDelimited = (r: ReadResult) => r.type === 'timeout' && r.state.includes('close-delimited');
+
+function request10(ctx: ServerCtx, headers: HeaderList, target = ctx.path) {
+  return ctx.request({ method: 'GET', target, version: '1.0', headers });
+}
+
+/** Send, or fail saying the write did not go through. */
+async function send(c: Conn, req: Req): Promise<void> {
+  const sent = await c.send(req);
+  if (!sent.ok)
+    fail({
+      summary: `could not send ${req.label}`,
+      expected: `the connection to accept ${req.label}`,
+      seen: `the write failed: ${sent.error}`,
+      level: 'MUST',
+    });
+}
+
+/** Fail (RFC 9112 §6.1) if a response to an HTTP/1.0 request uses Transfer-Encoding. */
+function noTransferEncoding(res: HttpResponse): void {
+  if (hasTransferEncoding(res))
+    fail({
+      summary: 'a response to an HTTP/1.0 request carries Transfer-Encoding',
+      expected:
+        'no Transfer-Encoding toward an HTTP/1.0 client (Content-Length, or a body ended by the close)',
+      seen: describe10(res),
+      level: 'MUST NOT',
+    });
+}
+
+/**
+ * After a complete, length-delimited response: the connection must end. A close
+ * inside the grace window settles it; otherwise a quiet window is only a hint,
+ * so a further request is sent: an answer proves the connection was kept.
+ */
+async function mustClose(ctx: ServerCtx, c: Conn, why: string, before: string, next: Req): Promise<string> {
+  const grace = graceMs(ctx);
+  const e = await c.waitEnd({ timeoutMs: grace });
+  if (e.extra.length > 0)
+    fail({
+      summary: `further responses came ${why}, where the connection should have ended`,
+      expected: 'the close right after the response',
+      seen: `${before}, then ${e.extra.map(describe10).join('; ')}`,
+    });
+  if (e.how !== 'open') return describeEnd(e);
+  const sentAt = c.now();
+  const sent = await c.send(next);
+  if (!sent.ok)
+    return `the connection was gone after the ${grace} ms grace window (a further write failed: ${sent.error})`;
+  const r = await c.readResponse();
+  if (r.type === 'end' && r.partialBytes === 0)
+    return `${r.how.toUpperCase()} after the ${grace} ms grace window (${Math.round(r.at - sentAt)} ms after a further request, which was not answered)`;
+  fail({
+    summary: `the connection stayed open ${why}`,
+    expected: 'the server to close the connection right after the response',
+    seen: `${before}; ${grace} ms later, ${next.label} on the same connection got ${describeRead(r)}`,
+  });
+}
+
+/**
+ * KA10-01 / KA10-04: one HTTP/1.0 request that does not ask for keep-alive;
+ * the connection must end after its response.
+ */
+async function expectCloseAfter10(ctx: ServerCtx, headers: HeaderList, what: string) {
+  const c = await ctx.connect();
+  const req = request10(ctx, headers);
+  await send(c, req);
+  const r = await c.readResponse();
+  if (unendedCloseDelimited(r))
+    fail({
+      summary: `the server kept the connection open after a close-delimited response to ${what}`,
+      expected: 'the connection closed after the response, which also ends its body',
+      seen: describeRead(r),
+    });
+  const res = expectResponse(r, req.label, 'MUST');
+  noTransferEncoding(res);
+  if (res.framing.kind === 'close-delimited') {
+    const end = await c.waitEnd({ probe: false });
+    return satisfied(`${describe10(res)}: the body was ended by the close (${describeEnd(end)})`);
+  }
+  const end = await mustClose(ctx, c, `after answering ${what}`, describe10(res), request10(ctx, headers));
+  return satisfied(`${describe10(res)}, then ${end}`);
+}
+
+/** What a server did with one HTTP/1.0 request that carried `Connection: <value>`. */
+interface Probe10 {
+  kind:
+    | 'no-response' // nothing usable came
+    | 'chunked' // Transfer-Encoding toward HTTP/1.0
+    | 'open-unframed' // a close-delimited body, and no close
+    | 'declined' // the connection ended after the response
+    | 'honoured' // kept, announced with keep-alive, second request answered
+    | 'unannounced'; // kept (second request answered) without the keep-alive token
+  /** the response carried the keep-alive connection option */
+  announced: boolean;
+  res?: HttpResponse;
+  seen: string;
+}
+
+const PROBE_MEANING: Record<Probe10['kind'], string> = {
+  'no-response': 'no usable response',
+  chunked: 'a response with Transfer-Encoding',
+  'open-unframed': 'a close-delimited body on a connection left open',
+  declined: 'keep-alive declined (the connection ended after the response)',
+  honoured: 'keep-alive honoured and announced (a second request was answered)',
+  unannounced: 'the connection kept without the keep-alive token (a second request was answered)',
+};
+
+/** KA10-02: send `GET <path> HTTP/1.0` + `Connection: <value>` and classify what the server does. */
+async function probe10(ctx: ServerCtx, value: string): Promise<Probe10> {
+  const c = await ctx.connect();
+  const req = () => request10(ctx, [['Connection', value]]);
+  const first = req();
+  const sent = await c.send(first);
+  if (!sent.ok) return { kind: 'no-response', announced: false, seen: `the write failed: ${sent.error}` };
+  const r = await c.readResponse();
+  if (r.type !== 'response')
+    return {
+      kind: unendedCloseDelimited(r) ? 'open-unframed' : 'no-response',
+      announced: false,
+      seen: describeRead(r),
+    };
+  const res = r.response;
+  const announced = saysKeepAlive(res);
+  const base = { res, announced };
+  if (hasTransferEncoding(res)) return { kind: 'chunked', ...base, seen: describe10(res) };
+  if (res.framing.kind === 'close-delimited') {
+    const end = await c.waitEnd({ probe: false });
+    return { kind: 'declined', ...base, seen: `${describe10(res)}, body ended by ${describeEnd(end)}` };
+  }
+  // A quiet grace window is only a hint: a second request shows whether the connection was kept.
+  const end = await closedRightAfter(ctx, c);
+  if (end) return { kind: 'declined', ...base, seen: `${describe10(res)}, then ${describeEnd(end)}` };
+  const second = req();
+  const sent2 = await c.send(second);
+  const r2: ReadResult | undefined = sent2.ok ? await c.readResponse() : undefined;
+  if (r2?.type !== 'response')
+    return {
+      kind: 'declined',
+      ...base,
+      seen: `${describe10(res)}; no close within ${graceMs(ctx)} ms, but a second request got ${r2 ? describeRead(r2) : `a failed write (${sent2.ok ? '' : sent2.error})`}`,
+    };
+  return {
+    kind: announced ? 'honoured' : 'unannounced',
+    ...base,
+    seen: `${describe10(res)}; second request on the same connection: ${describe10(r2.response)}`,
+  };
+}
+
+function keepAliveParams(res: HttpResponse): string {
+  const t = keepAliveParam(res, 'timeout');
+  const m = keepAliveParam(res, 'max');
+  if (t === undefined && m === undefined) return 'no Keep-Alive timeout/max';
+  return `Keep-Alive ${t !== undefined ? `timeout=${t}` : 'no timeout'}, ${m !== undefined ? `max=${m}` : 'no max'}`;
+}
+
+/** KA10-06: one variant spelling of the keep-alive option, judged against the lower-case spelling. */
+function tokenVariant(id: string, value: string, what: string): ServerScenario {
+  return {
+    id,
+    role: 'server',
+    area: 'http10',
+    level: 'MUST',
+    rfc: 'RFC 9110 §7.6.1',
+    covers: ['KA10-06'],
+    title: `Connection: ${value} on an HTTP/1.0 request is treated exactly like Connection: keep-alive (${what})`,
+    async run(ctx) {
+      const [base, variant] = await Promise.all([probe10(ctx, 'keep-alive'), probe10(ctx, value)]);
+      const same = base.kind === variant.kind && base.announced === variant.announced;
+      const token = (p: Probe10) => (p.announced ? 'with' : 'without');
+      if (!same)
+        fail({
+          summary: `Connection: ${value} was handled differently from Connection: keep-alive`,
+          expected: `the same as for keep-alive: ${PROBE_MEANING[base.kind]}, ${token(base)} the keep-alive token (${base.seen})`,
+          seen: `${PROBE_MEANING[variant.kind]}, ${token(variant)} the keep-alive token (${variant.seen})`,
+        });
+      return satisfied(
+        `Connection: ${value} and Connection: keep-alive both got: ${PROBE_MEANING[variant.kind]}, ${token(variant)} the keep-alive token`,
+      );
+    },
+  };
+}
+
+export const http10: ServerScenario[] = [
+  {
+    id: 'http10-close-by-default',
+    role: 'server',
+    area: 'http10',
+    level: 'MUST',
+    rfc: 'RFC 9112 §9.3',
+    covers: ['KA10-01', 'KA10-03'],
+    title: 'the server closes the connection after answering an HTTP/1.0 request without keep-alive',
+    run: (ctx) => expectCloseAfter10(ctx, [], 'an HTTP/1.0 request without keep-alive'),
+  },
+  {
+    id: 'http10-keepalive-request',
+    role: 'server',
+    area: 'http10',
+    level: 'MAY',
+    rfc: 'RFC 9112 §9.3',
+    covers: ['KA10-02'],
+    title:
+      'an HTTP/1.0 keep-alive request is either declined by a close, or honoured with the keep-alive token and a Content-Length',
+    async run(ctx) {
+      const p = await probe10(ctx, 'keep-alive');
+      switch (p.kind) {
+        case 'no-response':
+          return fail({
+            summary: 'no response to an HTTP/1.0 request with Connection: keep-alive',
+            expected: 'a complete response',
+            seen: p.seen,
+            level: 'MUST',
+          });
+        case 'chunked':
+          return fail({
+            summary: 'a chunked (Transfer-Encoding) response to an HTTP/1.0 request',
+            expected: 'a body delimited by Content-Length or by the close (RFC 9112 §6.1)',
+            seen: p.seen,
+            level: 'MUST NOT',
+          });
+        case 'open-unframed':
+          return fail({
+            summary: 'the server kept the connection open after a response without a self-defined length',
+            expected: 'a Content-Length on a kept connection, or the close right after the body',
+            seen: p.seen,
+            level: 'MUST',
+          });
+        case 'unannounced':
+          return fail({
+            summary: 'the server kept the HTTP/1.0 connection open without announcing keep-alive',
+            expected: 'Connection: keep-alive on the response, or a close after it',
+            seen: p.seen,
+            level: 'SHOULD',
+          });
+        case 'declined':
+          return measured(`keep-alive declined: ${p.seen}`);
+        case 'honoured':
+          return measured(`keep-alive honoured (${p.res ? keepAliveParams(p.res) : ''}): ${p.seen}`);
+      }
+    },
+  },
+  {
+    id: 'http10-no-chunked',
+    role: 'server',
+    area: 'http10',
+    level: 'MUST NOT',
+    rfc: 'RFC 9112 §6.1',
+    covers: ['KA10-03'],
+    title:
+      'a body of unknown length goes to an HTTP/1.0 keep-alive client without chunked coding, and without a length only with a close',
+    async run(ctx) {
+      const path = ctx.resource('chunkedPath');
+      const c = await ctx.connect();
+      const req = request10(ctx, [['Connection', 'keep-alive']], path);
+      await send(c, req);
+      const r = await c.readResponse();
+      if (unendedCloseDelimited(r))
+        fail({
+          summary:
+            'a response without Content-Length to an HTTP/1.0 keep-alive request, and no close after it',
+          expected: 'a Content-Length on a kept connection, or the close right after the body',
+          seen: describeRead(r),
+          level: 'MUST',
+        });
+      const res = expectResponse(r, req.label, 'MUST');
+      noTransferEncoding(res);
+      if (res.framing.kind === 'close-delimited') {
+        const end = await c.waitEnd({ probe: false });
+        return satisfied(`${describe10(res)}: no chunked coding; the body was ended by ${describeEnd(end)}`);
+      }
+      return satisfied(`${describe10(res)}: no chunked coding`);
+    },
+  },
+  {
+    id: 'http10-keepalive-header-ignored',
+    role: 'server',
+    area: 'http10',
+    level: 'MUST',
+    rfc: 'RFC 2068 §19.7.1.1',
+    covers: ['KA10-04'],
+    title:
+      'a Keep-Alive header without the keep-alive connection option does not keep an HTTP/1.0 connection',
+    run: (ctx) =>
+      expectCloseAfter10(
+        ctx,
+        [['Keep-Alive', '300']],
+        'an HTTP/1.0 request with Keep-Alive: 300 but no token',
+      ),
+  },
+  {
+    id: 'http10-keepalive-per-request',
+    role: 'server',
+    area: 'http10',
+    level: 'MUST',
+    rfc: 'RFC 9112 §9.3',
+    covers: ['KA10-05'],
+    title:
+      'on a kept HTTP/1.0 connection, a later request without keep-alive ends the connection after its response',
+    async run(ctx) {
+      const c = await ctx.connect();
+      const first = request10(ctx, [['Connection', 'keep-alive']]);
+      await send(c, first);
+      const r1 = await c.readResponse();
+      if (unendedCloseDelimited(r1))
+        fail({
+          summary: 'the first response (to an HTTP/1.0 keep-alive request) never ended',
+          expected: 'a Content-Length on a kept connection, or the close right after the body',
+          seen: describeRead(r1),
+        });
+      const res1 = expectResponse(r1, first.label, 'MUST');
+      if (c.ended) skip(`the server declined keep-alive: ${describe10(res1)}, body ended by the close`);
+      const end1 = await closedRightAfter(ctx, c);
+      if (end1) skip(`the server declined keep-alive: ${describe10(res1)}, then ${describeEnd(end1)}`);
+      const second = request10(ctx, []);
+      const sent = await c.send(second);
+      const r2 = sent.ok ? await c.readResponse() : undefined;
+      if (!r2 || (r2.type === 'end' && r2.partialBytes === 0))
+        skip(
+          `the server closed the connection after the first response (${describe10(res1)}) before a second request could be answered`,
+        );
+      if (unendedCloseDelimited(r2))
+        fail({
+          summary:
+            'the server kept the connection open after a close-delimited response to a request without keep-alive',
+          expected: 'the connection closed after the second response',
+          seen: describeRead(r2),
+        });
+      const res2 = expectResponse(r2, second.label, 'MUST');
+      if (res2.framing.kind === 'close-delimited')
+        return satisfied(`${describe10(res2)}: body ended by the close after the request without keep-alive`);
+      const end = await mustClose(
+        ctx,
+        c,
+        'after answering a second HTTP/1.0 request that did not carry keep-alive',
+        `first request (keep-alive): ${describe10(res1)}; second (no token): ${describe10(res2)}`,
+        request10(ctx, []),
+      );
+      return satisfied(
+        `first request (keep-alive): ${describe10(res1)}; second (no token): ${describe10(res2)}, then ${end}`,
+      );
+    },
+  },
+  tokenVariant('http10-token-capitalised', 'Keep-Alive', 'capitalised'),
+  tokenVariant('http10-token-upper-case', 'KEEP-ALIVE', 'upper case'),
+  tokenVariant('http10-token-in-list', 'x-foo, keep-alive', 'second in a list'),
+  {
+    id: 'http10-te-closes',
+    role: 'server',
+    area: 'http10',
+    level: 'MUST',
+    rfc: 'RFC 9112 §6.1',
+    covers: ['KA10-07'],
+    title:
+      'after an HTTP/1.0 request that carries Transfer-Encoding, the server closes the connection even when keep-alive was asked',
+    async run(ctx) {
+      const target = ctx.target.resources.postPath ?? ctx.path;
+      const c = await ctx.connect();
+      const req = ctx.request({
+        method: 'POST',
+        target,
+        version: '1.0',
+        headers: [
+          ['Connection', 'keep-alive'],
+          ['Transfer-Encoding', 'chunked'],
+        ],
+        body: chunkedBody(['hello']),
+      });
+      await send(c, req);
+      const r = await c.readResponse();
+      if (r.type === 'end' && r.partialBytes === 0)
+        return satisfied(`the server closed the connection without a response (${r.how.toUpperCase()})`);
+      if (unendedCloseDelimited(r))
+        fail({
+          summary:
+            'the server kept the connection open after answering an HTTP/1.0 request with Transfer-Encoding',
+          expected: 'the connection closed after the response',
+          seen: describeRead(r),
+        });
+      const res = expectResponse(r, req.label, 'MUST');
+      if (res.framing.kind === 'close-delimited')
+        return satisfied(`${describe10(res)}: body ended by the close`);
+      const end = await mustClose(
+        ctx,
+        c,
+        'after an HTTP/1.0 request with Transfer-Encoding (faulty framing)',
+        describe10(res),
+        ctx.get(),
+      );
+      return satisfied(`${describe10(res)}, then ${end}`);
+    },
+  },
+  {
+    id: 'http10-keepalive-header-paired',
+    role: 'server',
+    area: 'http10',
+    level: 'MUST',
+    rfc: 'RFC 2068 §19.7.1.1',
+    covers: ['KA10-08'],
+    title: 'a response carries a Keep-Alive header only together with the keep-alive connection option',
+    async run(ctx) {
+      const cases: Array<{ what: string; version: string; headers: HeaderList }> = [
+        {
+          what: 'HTTP/1.0 with Connection: keep-alive',
+          version: '1.0',
+          headers: [['Connection', 'keep-alive']],
+        },
+        { what: 'HTTP/1.1', version: '1.1', headers: [] },
+        { what: 'HTTP/1.0 without keep-alive', version: '1.0', headers: [] },
+      ];
+      // Only the header section is judged: a response whose body never completes is left out.
+      const results = await Promise.all(
+        cases.map(async (k) => {
+          const c = await ctx.connect();
+          const req = ctx.request({
+            method: 'GET',
+            target: ctx.path,
+            version: k.version,
+            headers: k.headers,
+          });
+          await send(c, req);
+          const r = await c.readResponse();
+          return { ...k, res: r.type === 'response' ? r.response : undefined, seen: describeRead(r) };
+        }),
+      );
+      const seen = results.flatMap((s) => (s.res ? [{ ...s, res: s.res }] : []));
+      const missing = results
+        .filter((s) => !s.res)
+        .map((s) => `${s.what}: ${s.seen}`)
+        .join('; ');
+      if (seen.length === 0) skip(`no complete response to judge (${missing})`);
+      for (const s of seen) {
+        if (fieldValue(s.res.headers, 'keep-alive') !== undefined && !saysKeepAlive(s.res))
+          fail({
+            summary: `the response to ${s.what} carries a Keep-Alive header without the keep-alive connection option`,
+            expected: 'Connection: keep-alive alongside any Keep-Alive header',
+            seen: describe10(s.res),
+          });
+      }
+      const params = seen
+        .map((s) =>
+          fieldValue(s.res.headers, 'keep-alive') !== undefined
+            ? `${s.what}: ${keepAliveParams(s.res)}`
+            : `${s.what}: no Keep-Alive header`,
+        )
+        .join('; ');
+      const unjudged = missing ? ` (not judged, no complete response: ${missing})` : '';
+      return satisfied(`every Keep-Alive header came with the keep-alive token: ${params}${unjudged}`);
+    },
+  },
+];

@@ -1,4 +1,4 @@
-import { describeEnd, describeResponse, fail, saysClose } from '../../harness/check.js';
+import { describeEnd, describeResponse, expectResponse, fail, saysClose } from '../../harness/check.js';
 import type { ServerScenario } from '../../harness/context.js';
 import { measured, satisfied } from '../../harness/model.js';
 import { closedRightAfter, exchange, graceMs, keepAliveParam } from './steps.js';
@@ -53,6 +53,7 @@ export const persistence: ServerScenario[] = [
     level: 'MUST',
     rfc: 'RFC 9112 §9.3',
     covers: ['PERSIST-02'],
+    owns: ['PERSIST-02'],
     title: 'a server that closes after a response says Connection: close in it',
     async run(ctx) {
       const c = await ctx.connect();
@@ -99,6 +100,42 @@ export const persistence: ServerScenario[] = [
       return measured(
         `the connection stayed usable after a ${res.status}: the next GET was answered ${next.status}`,
       );
+    },
+  },
+  {
+    id: 'persist-self-delimited',
+    role: 'server',
+    area: 'persistence',
+    level: 'MUST',
+    rfc: 'RFC 9112 §9.3',
+    covers: ['PERSIST-03'],
+    owns: ['PERSIST-03'],
+    title: 'a response on a kept connection has a self-defined length, or the server closes after it',
+    async run(ctx) {
+      const paths = [ctx.path, ...(ctx.target.resources.chunkedPath ? [ctx.target.resources.chunkedPath] : [])];
+      const seen: string[] = [];
+      for (const path of paths) {
+        const c = await ctx.connect();
+        const req = ctx.get(path);
+        await c.send(req);
+        const r = await c.readResponse();
+        if (r.type === 'timeout' && r.state === 'inside a close-delimited body')
+          fail({
+            summary: `the response to ${req.label} has no self-defined length and the connection stayed open`,
+            expected: 'Content-Length or chunked framing, or a close right after a close-delimited body',
+            seen: `a close-delimited body of ${r.partialBytes} bytes so far, and no close within ${Math.round(r.waitedMs)} ms`,
+          });
+        const res = expectResponse(r, req.label);
+        const lag = c.closeLag(res);
+        if (lag !== undefined && lag > c.graceMs)
+          fail({
+            summary: `the response to ${req.label} has no self-defined length and the server closed only ${Math.round(lag)} ms after its last byte`,
+            expected: `Content-Length or chunked framing, or a close right after a close-delimited body (within ${c.graceMs} ms)`,
+            seen: `${describeResponse(res)}, the connection closed ${Math.round(lag)} ms after the last byte`,
+          });
+        seen.push(`${req.label}: ${res.framing.kind}${res.framing.kind === 'close-delimited' ? ' (then closed)' : ''}`);
+      }
+      return satisfied(`every response is self-delimited or ends with the connection (${seen.join('; ')})`);
     },
   },
 ];

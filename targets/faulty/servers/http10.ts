@@ -1,3 +1,158 @@
+import { connectionOptions, fieldValue, type HttpRequest } from '../../../harness/wire/parse.js';
+import { ReferenceConnection, type ResponsePlan } from '../../servers/reference.js';
 import type { FaultyServer } from './types.js';
 
-export const http10Faults: FaultyServer[] = [];
+/** The request as if it had also carried `Connection: keep-alive`. */
+const withKeepAlive = (req: HttpRequest): HttpRequest => ({
+  ...req,
+  headers: [...req.headers, { name: 'Connection', value: 'keep-alive' }],
+});
+
+const is10 = (req: HttpRequest) => req.version === 'HTTP/1.0';
+const asksKeepAlive = (req: HttpRequest) => connectionOptions(req.headers).has('keep-alive');
+
+/** Treats every HTTP/1.0 request as if it asked for keep-alive (HTTP/1.1 defaults for 1.0 clients). */
+class Http10Persistent extends ReferenceConnection {
+  protected override shouldClose(req: HttpRequest, plan: ResponsePlan): boolean {
+    return super.shouldClose(is10(req) && !asksKeepAlive(req) ? withKeepAlive(req) : req, plan);
+  }
+}
+
+/** Keys HTTP/1.0 persistence off a Keep-Alive header, without the connection token. */
+class KeepAliveHeaderHonoured extends ReferenceConnection {
+  protected override shouldClose(req: HttpRequest, plan: ResponsePlan): boolean {
+    const header = fieldValue(req.headers, 'keep-alive') !== undefined;
+    return super.shouldClose(is10(req) && header && !asksKeepAlive(req) ? withKeepAlive(req) : req, plan);
+  }
+}
+
+/** Remembers "this connection is keep-alive" from the first HTTP/1.0 request that asked for it. */
+class StickyKeepAlive extends ReferenceConnection {
+  private sticky = false;
+  protected override shouldClose(req: HttpRequest, plan: ResponsePlan): boolean {
+    if (is10(req) && asksKeepAlive(req)) this.sticky = true;
+    return super.shouldClose(
+      is10(req) && this.sticky && !asksKeepAlive(req) ? withKeepAlive(req) : req,
+      plan,
+    );
+  }
+}
+
+/** Recognises keep-alive only when the Connection value is exactly the string "keep-alive". */
+class KeepAliveExactMatch extends ReferenceConnection {
+  protected override shouldClose(req: HttpRequest, plan: ResponsePlan): boolean {
+    if (is10(req) && asksKeepAlive(req) && fieldValue(req.headers, 'connection') !== 'keep-alive')
+      return true;
+    return super.shouldClose(req, plan);
+  }
+}
+
+/**
+ * Keeps HTTP/1.0 keep-alive connections but sends their bodies without Content-Length,
+ * and then never ends such a connection (so its idle timeout cannot end the body early).
+ */
+class Http10KeepAliveUnframed extends ReferenceConnection {
+  private unframed = false;
+  protected override onIdleTimeout(): void {
+    if (!this.unframed) super.onIdleTimeout();
+  }
+  protected override serialize(req: HttpRequest, plan: ResponsePlan, close: boolean): Buffer {
+    const bytes = super.serialize(req, plan, close);
+    if (!is10(req) || close) return bytes;
+    this.unframed = true;
+    const end = bytes.indexOf('\r\n\r\n');
+    const head = bytes
+      .subarray(0, end)
+      .toString('latin1')
+      .replace(/\r\nContent-Length: \d+/i, '');
+    return Buffer.concat([Buffer.from(head, 'latin1'), bytes.subarray(end)]);
+  }
+}
+
+/** Keeps HTTP/1.0 keep-alive connections without saying keep-alive (no Connection, no Keep-Alive). */
+class Http10KeepAliveUnannounced extends ReferenceConnection {
+  protected override connectionHeaders(req: HttpRequest, close: boolean): Array<[string, string]> {
+    return is10(req) && !close ? [] : super.connectionHeaders(req, close);
+  }
+}
+
+/** Sends bodies of unknown length chunked whatever the request version. */
+class Http10Chunked extends ReferenceConnection {
+  protected override serialize(req: HttpRequest, plan: ResponsePlan, close: boolean): Buffer {
+    return super.serialize(plan.chunks && is10(req) ? { ...req, version: 'HTTP/1.1' } : req, plan, close);
+  }
+}
+
+/** Processes an HTTP/1.0 request with Transfer-Encoding and keeps the connection (Apache 2.4.71). */
+class Http10TransferEncodingKept extends ReferenceConnection {
+  protected override shouldClose(req: HttpRequest, plan: ResponsePlan): boolean {
+    return super.shouldClose(is10(req) && asksKeepAlive(req) ? { ...req, version: 'HTTP/1.1' } : req, plan);
+  }
+}
+
+/** Sends Keep-Alive: timeout, max on HTTP/1.1 responses without the keep-alive connection option. */
+class KeepAliveHeaderUnpaired extends ReferenceConnection {
+  protected override connectionHeaders(req: HttpRequest, close: boolean): Array<[string, string]> {
+    const headers = super.connectionHeaders(req, close);
+    return is10(req) || close ? headers : headers.filter(([name]) => name !== 'Connection');
+  }
+}
+
+export const http10Faults: FaultyServer[] = [
+  {
+    name: 'http10-persistent',
+    breaks: ['http10-close-by-default', 'http10-keepalive-header-ignored', 'http10-keepalive-per-request'],
+    description: 'keeps HTTP/1.0 connections open although the request did not ask for keep-alive',
+    connection: Http10Persistent,
+  },
+  {
+    name: 'http10-keepalive-header-honoured',
+    breaks: ['http10-keepalive-header-ignored'],
+    description:
+      'keeps an HTTP/1.0 connection for a Keep-Alive header that came without the keep-alive token',
+    connection: KeepAliveHeaderHonoured,
+  },
+  {
+    name: 'http10-sticky-keepalive',
+    breaks: ['http10-keepalive-per-request'],
+    description: 'keeps an HTTP/1.0 connection after a request without keep-alive once an earlier one had it',
+    connection: StickyKeepAlive,
+  },
+  {
+    name: 'http10-keepalive-exact-match',
+    breaks: ['http10-token-capitalised', 'http10-token-upper-case', 'http10-token-in-list'],
+    description:
+      'recognises keep-alive only when Connection is exactly "keep-alive" (case-sensitive, no list)',
+    connection: KeepAliveExactMatch,
+  },
+  {
+    name: 'http10-keepalive-unframed',
+    breaks: ['http10-keepalive-request', 'http10-no-chunked', 'http10-keepalive-per-request'],
+    description: 'keeps HTTP/1.0 keep-alive connections but sends their bodies without Content-Length',
+    connection: Http10KeepAliveUnframed,
+  },
+  {
+    name: 'http10-keepalive-unannounced',
+    breaks: ['http10-keepalive-request'],
+    description: 'keeps HTTP/1.0 keep-alive connections without answering with the keep-alive token',
+    connection: Http10KeepAliveUnannounced,
+  },
+  {
+    name: 'http10-chunked',
+    breaks: ['http10-no-chunked'],
+    description: 'sends bodies of unknown length with chunked coding to HTTP/1.0 clients',
+    connection: Http10Chunked,
+  },
+  {
+    name: 'http10-te-kept',
+    breaks: ['http10-te-closes'],
+    description: 'keeps the connection after an HTTP/1.0 keep-alive request that carried Transfer-Encoding',
+    connection: Http10TransferEncodingKept,
+  },
+  {
+    name: 'http10-keepalive-header-unpaired',
+    breaks: ['http10-keepalive-header-paired'],
+    description: 'sends a Keep-Alive header on HTTP/1.1 responses without Connection: keep-alive',
+    connection: KeepAliveHeaderUnpaired,
+  },
+];

@@ -31,6 +31,16 @@ class SilentCloseAfterError extends ReferenceConnection {
   }
 }
 
+/** Streams its chunked resource with neither Content-Length nor chunked framing, and keeps the connection. */
+class UndelimitedStream extends ReferenceConnection {
+  protected override serialize(req: HttpRequest, plan: ResponsePlan, close: boolean): Buffer {
+    if (!plan.chunks || req.method === 'HEAD') return super.serialize(req, plan, close);
+    const head = super.serialize(req, { ...plan, chunks: undefined, body: Buffer.alloc(0) }, close);
+    const text = head.toString('latin1').replace(/Content-Length: 0\r\n/, '');
+    return Buffer.concat([Buffer.from(text, 'latin1'), ...plan.chunks]);
+  }
+}
+
 export const persistenceFaults: FaultyServer[] = [
   {
     name: 'no-persistence',
@@ -46,8 +56,14 @@ export const persistenceFaults: FaultyServer[] = [
   },
   {
     name: 'silent-close-after-error',
-    breaks: ['persist-after-error'],
+    breaks: ['persist-after-error', 'persist-silent-close'],
     description: 'drops the connection after a 4xx response without Connection: close',
     connection: SilentCloseAfterError,
+  },
+  {
+    name: 'undelimited-stream',
+    breaks: ['persist-self-delimited'],
+    description: 'sends its streamed resource without Content-Length or chunked framing and keeps the connection open',
+    connection: UndelimitedStream,
   },
 ];
