@@ -2,6 +2,7 @@
 // its own AbortSignal; whatever happens, its connections are cleaned up and
 // it yields exactly one Result.
 
+import { setMaxListeners } from 'node:events';
 import { Verdict } from './check.js';
 import {
   type Finding,
@@ -48,6 +49,7 @@ export function infoOf(s: ScenarioInfo): ScenarioInfo {
 }
 
 export async function runScenarios<Ctx extends Cleanup>(plan: RunPlan<Ctx>): Promise<Result[]> {
+  setMaxListeners(0, plan.signal);
   const results = new Map<string, Result>();
   // Longest first: the run then ends about when its longest wait ends.
   const order = [...plan.scenarios].sort(
@@ -98,6 +100,8 @@ function notRun<Ctx extends Cleanup>(s: Scenario<Ctx>, plan: RunPlan<Ctx>, reaso
 async function runOne<Ctx extends Cleanup>(s: Scenario<Ctx>, plan: RunPlan<Ctx>): Promise<Result> {
   const transcript = new Transcript();
   const ac = new AbortController();
+  // Every connection and wait of a scenario listens on its signal: no leak, just many listeners.
+  setMaxListeners(0, ac.signal);
   const startedAt = Date.now();
   const deadline = deadlineOf(s, plan.timing);
   const onRunAbort = () => ac.abort(plan.signal.reason);

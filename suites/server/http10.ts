@@ -273,6 +273,7 @@ export const http10: ServerScenario[] = [
     level: 'MUST NOT',
     rfc: 'RFC 9112 §6.1',
     covers: ['KA10-03'],
+    owns: ['KA10-03'],
     title:
       'a body of unknown length goes to an HTTP/1.0 keep-alive client without chunked coding, and without a length only with a close',
     async run(ctx) {
