@@ -1,22 +1,19 @@
 // The command line: argv -> options -> run -> reports -> exit status
 // (0 no failure, 1 failure, 2 usage or target error, 130 interrupted).
 
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConsoleReporter } from '../reports/console.js';
 import { writeJson } from '../reports/json.js';
 import { writeJunit } from '../reports/junit.js';
 import { SERVER_TARGETS } from '../targets/index.js';
 import type { RunningTarget } from '../targets/types.js';
+import { coverage, coverageMarkdown } from './coverage.js';
 import { killAllLaunched } from './launch/process.js';
 import { AREA_KEYS, AREAS, type Area, type Result, type Role } from './model.js';
 import { exitCodeOf } from './outcome.js';
-import { selectScenarios, serverScenarios } from './registry.js';
+import { allScenarios, selectScenarios, serverScenarios } from './registry.js';
 import { runServerSuite, startServerTarget, TargetError } from './server-mode.js';
-
-const VERSION: string = JSON.parse(
-  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-).version;
+import { VERSION } from './version.js';
 
 class UsageError extends Error {}
 
@@ -241,6 +238,36 @@ function listScenarios(role: string | undefined, o: { json: boolean }): number {
   return 0;
 }
 
+function printCoverage(role: string | undefined, o: { json: boolean; markdown: boolean }): number {
+  if (role !== undefined && role !== 'server' && role !== 'client')
+    throw new UsageError(`unknown role ${JSON.stringify(role)}; use server or client`);
+  const rows = coverage(allScenarios(), role as Role | undefined);
+  if (o.json) {
+    const out = rows.map((r) => ({
+      id: r.requirement.id,
+      role: r.role,
+      level: r.requirement.level,
+      area: r.requirement.area,
+      title: r.requirement.title,
+      scenarios: r.scenarios,
+      ...(r.reason ? { uncovered: r.reason } : {}),
+    }));
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return 0;
+  }
+  if (o.markdown) {
+    process.stdout.write(coverageMarkdown(rows, 'keepalive-spec coverage --markdown'));
+    return 0;
+  }
+  for (const r of rows) {
+    const what = r.scenarios.length ? r.scenarios.join(', ') : `NOT COVERED: ${r.reason}`;
+    process.stdout.write(`${r.requirement.id.padEnd(11)} ${r.role.padEnd(7)} ${what}\n`);
+  }
+  const covered = rows.filter((r) => r.scenarios.length).length;
+  process.stdout.write(`\n${covered} of ${rows.length} requirement rows covered\n`);
+  return 0;
+}
+
 function listTargets(o: { json: boolean }): number {
   const rows = SERVER_TARGETS.map((t) => ({
     name: t.name,
@@ -335,6 +362,16 @@ where the target offers none they are skipped with the reason, never failed.`,
     .argument('[role]', 'server or client')
     .option('--json', 'print a JSON array', false)
     .action((role: string | undefined, o: { json: boolean }) => setExit(listScenarios(role, o)));
+
+  program
+    .command('coverage')
+    .description('every requirement id with the scenarios that cover it, and why the others are not covered')
+    .argument('[role]', 'server or client')
+    .option('--json', 'print a JSON array', false)
+    .option('--markdown', 'print the table as Markdown (docs/coverage.md)', false)
+    .action((role: string | undefined, o: { json: boolean; markdown: boolean }) =>
+      setExit(printCoverage(role, o)),
+    );
 
   program
     .command('targets')
