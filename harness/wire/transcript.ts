@@ -46,8 +46,15 @@ export function escapeBytes(buf: Buffer, max = Number.POSITIVE_INFINITY): string
 
 /** One line of text, control characters escaped: for messages and summaries. */
 export function escapeLine(text: string, max = 200): string {
-  const escaped = escapeBytes(Buffer.from(text, 'latin1'), max).replace(/\n/g, '');
-  return escaped;
+  const cut = text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
+  // Only control characters are dangerous (terminals, XML); other characters stay readable.
+  return cut.replace(/[\x00-\x1f\x7f-\x9f\\]/g, (c) => {
+    if (c === '\r') return '\\r';
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\\') return '\\\\';
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
 }
 
 const ARROWS: Partial<Record<WireEvent['type'], string>> = {
