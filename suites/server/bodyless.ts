@@ -230,6 +230,7 @@ const noContent: ServerScenario = {
   level: 'MUST NOT',
   rfc: 'RFC 9110 §8.6',
   covers: ['FRAME-12'],
+  owns: ['FRAME-12'],
   title: 'a 204 carries no Content-Length, no Transfer-Encoding and no content',
   async run(ctx) {
     const path = ctx.resource('noContentPath');
