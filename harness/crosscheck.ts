@@ -49,7 +49,12 @@ export function withSightings(r: Result, sightings: Sighting[], strict: boolean)
   const where = [...new Set(sightings.map((s) => s.scenario))];
   const events: WireEvent[] = [...r.events];
   for (const s of sightings) {
-    events.push({ t: 0, conn: '', type: 'note', text: `seen in scenario ${s.scenario} on its connection ${s.conn}: ${s.what}` });
+    events.push({
+      t: 0,
+      conn: '',
+      type: 'note',
+      text: `seen in scenario ${s.scenario} on its connection ${s.conn}: ${s.what}`,
+    });
     for (const e of s.events) events.push({ ...e, conn: `${s.scenario}/${e.conn}` });
   }
   if (r.finding.kind === 'violated' || r.finding.kind === 'harnessError') return { ...r, events };
@@ -59,5 +64,11 @@ export function withSightings(r: Result, sightings: Sighting[], strict: boolean)
     expected: `no scenario sees a breach of ${[...new Set(sightings.map((s) => s.rule))].join(', ')}`,
     seen: sightings.map((s) => `${s.scenario}: ${s.what}`).join('; '),
   };
-  return { ...r, finding, outcome: outcomeOf(finding, r.scenario.level, strict), level: r.scenario.level, events };
+  return {
+    ...r,
+    finding,
+    outcome: outcomeOf(finding, r.scenario.level, strict),
+    level: r.scenario.level,
+    events,
+  };
 }

@@ -6,13 +6,13 @@ import { ConsoleReporter } from '../reports/console.js';
 import { writeJson } from '../reports/json.js';
 import { writeJunit } from '../reports/junit.js';
 import { SERVER_TARGETS } from '../targets/index.js';
-import type { RunningTarget } from '../targets/types.js';
 import { coverage, coverageMarkdown } from './coverage.js';
 import { killAllLaunched } from './launch/process.js';
-import { AREA_KEYS, AREAS, type Area, type Result, type Role } from './model.js';
+import { AREA_KEYS, AREAS, type Area, type Result, type Role, type TimingConfig } from './model.js';
 import { exitCodeOf } from './outcome.js';
-import { allScenarios, selectScenarios, serverScenarios } from './registry.js';
-import { runServerSuite, startServerTarget, TargetError } from './server-mode.js';
+import { resolveDriver, runClientSuite } from './client-mode.js';
+import { allScenarios, clientScenarios, selectScenarios, serverScenarios } from './registry.js';
+import { type RunHooks, runServerSuite, startServerTarget, TargetError } from './server-mode.js';
 import { VERSION } from './version.js';
 
 class UsageError extends Error {}
@@ -29,6 +29,11 @@ interface CommonOptions {
   concurrency: number;
   quiet: boolean;
   verbose: boolean;
+}
+
+interface ClientOptions extends CommonOptions {
+  target?: string;
+  driver?: string;
 }
 
 interface ServerOptions extends CommonOptions {
@@ -108,13 +113,101 @@ function addCommonOptions(cmd: Command): Command {
     .option('--verbose', 'print the transcript of every scenario', false);
 }
 
-async function runServer(url: string | undefined, o: ServerOptions): Promise<number> {
+/** What a mode provides to the shared run pipeline: a started target and a way to run the suite on it. */
+interface ModeRun {
+  mode: 'server' | 'client';
+  scenarioCount: number;
+  start(signal: AbortSignal): Promise<{
+    description: string;
+    died?: Promise<string>;
+    run(hooks: RunHooks): Promise<Result[]>;
+    stop(): Promise<void>;
+  }>;
+}
+
+/** Signals, live console, reports, exit status: the same for both modes. */
+async function runMode(m: ModeRun, o: CommonOptions): Promise<number> {
+  const reporter = new ConsoleReporter({ quiet: o.quiet, verbose: o.verbose });
+  const ac = new AbortController();
+  const onSignal = (sig: string) => () => {
+    if (ac.signal.aborted) {
+      killAllLaunched();
+      process.exit(130);
+    }
+    ac.abort(new Error(`interrupted (${sig})`));
+  };
+  const onInt = onSignal('SIGINT');
+  const onTerm = onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  const started = Date.now();
+  let target: Awaited<ReturnType<ModeRun['start']>> | undefined;
+  let results: Result[] = [];
+  let finished = false;
+  try {
+    target = await m.start(ac.signal);
+    void target.died?.then((why) => {
+      if (!finished) ac.abort(new TargetError(why));
+    });
+    reporter.header(
+      [
+        `${VERSION}, ${m.mode} mode`,
+        `target: ${target.description}`,
+        `${m.scenarioCount} scenarios, concurrency ${o.concurrency}, --timeout ${o.timeout} ms, --idle-max ${o.idleMax} s${o.strict ? ', --strict' : ''}`,
+      ],
+      m.scenarioCount,
+    );
+    results = await target.run({
+      signal: ac.signal,
+      onStart: (s) => reporter.started(s),
+      onResult: (r) => reporter.result(r),
+    });
+  } finally {
+    finished = true;
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    await target?.stop();
+  }
+  const wallMs = Date.now() - started;
+  const written: string[] = [];
+  const cutShort = ac.signal.aborted ? String((ac.signal.reason as Error)?.message ?? ac.signal.reason) : undefined;
+  if (o.junit) {
+    writeJunit(o.junit, results, o.strict);
+    written.push(`JUnit: ${o.junit}`);
+  }
+  if (o.json) {
+    const info = {
+      mode: m.mode,
+      target: target?.description ?? '',
+      startedAt: new Date(started).toISOString(),
+      wallMs,
+      strict: o.strict,
+      timeoutMs: o.timeout,
+      idleMaxMs: o.idleMax * 1000,
+      version: VERSION,
+      ...(cutShort ? { cutShort } : {}),
+    };
+    writeJson(o.json, info, results);
+    written.push(`JSON: ${o.json}`);
+  }
+  reporter.summary(results, wallMs, written.length ? [`reports: ${written.join(', ')}`] : []);
+  if (cutShort) {
+    process.stderr.write(`keepalive-spec: run cut short: ${cutShort}\n`);
+    return ac.signal.reason instanceof TargetError ? 2 : 130;
+  }
+  return exitCodeOf(results.map((r) => r.outcome));
+}
+
+function checkCommon(o: CommonOptions): TimingConfig {
   if (o.quiet && o.verbose) throw new UsageError('--quiet and --verbose exclude each other');
   if (o.html) throw new UsageError('--html is not available in this version yet');
-  const timing = { timeoutMs: o.timeout, idleMaxMs: o.idleMax * 1000 };
+  return { timeoutMs: o.timeout, idleMaxMs: o.idleMax * 1000 };
+}
+
+async function runServer(url: string | undefined, o: ServerOptions): Promise<number> {
+  const timing = checkCommon(o);
   const scenarios = serverScenarios({ areas: o.area, grep: o.grep });
-  if (scenarios.length === 0)
-    throw new UsageError('no scenario matches --area/--grep (see: keepalive-spec list server)');
+  if (scenarios.length === 0) throw new UsageError('no scenario matches --area/--grep (see: keepalive-spec list server)');
   const spec = {
     url,
     target: o.target,
@@ -130,81 +223,43 @@ async function runServer(url: string | undefined, o: ServerOptions): Promise<num
       noContentPath: o.noContentPath,
     },
   };
-  const reporter = new ConsoleReporter({ quiet: o.quiet, verbose: o.verbose });
-  const ac = new AbortController();
-  const onSignal = (sig: string) => () => {
-    if (ac.signal.aborted) {
-      killAllLaunched();
-      process.exit(130);
-    }
-    ac.abort(new Error(`interrupted (${sig})`));
-  };
-  const onInt = onSignal('SIGINT');
-  const onTerm = onSignal('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  const started = Date.now();
-  let running: RunningTarget | undefined;
-  let results: Result[] = [];
-  let finished = false;
-  try {
-    running = await startServerTarget(spec, timing);
-    void running.died?.then((why) => {
-      if (!finished) ac.abort(new TargetError(why));
-    });
-    reporter.header(
-      [
-        `${VERSION}, server mode`,
-        `target: ${running.description}`,
-        `${scenarios.length} scenarios, concurrency ${o.concurrency}, --timeout ${o.timeout} ms, --idle-max ${o.idleMax} s${o.strict ? ', --strict' : ''}`,
-      ],
-      scenarios.length,
-    );
-    results = await runServerSuite(
-      running,
-      spec,
-      { scenarios, timing, strict: o.strict, concurrency: o.concurrency },
-      { signal: ac.signal, onStart: (s) => reporter.started(s), onResult: (r) => reporter.result(r) },
-    );
-  } finally {
-    finished = true;
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-    await running?.stop();
-  }
-  const wallMs = Date.now() - started;
-  const written: string[] = [];
-  const cutShort = ac.signal.aborted
-    ? String((ac.signal.reason as Error)?.message ?? ac.signal.reason)
-    : undefined;
-  if (o.junit) {
-    writeJunit(o.junit, results, o.strict);
-    written.push(`JUnit: ${o.junit}`);
-  }
-  if (o.json) {
-    writeJson(
-      o.json,
-      {
-        mode: 'server',
-        target: running?.description ?? String(url),
-        startedAt: new Date(started).toISOString(),
-        wallMs,
-        strict: o.strict,
-        timeoutMs: o.timeout,
-        idleMaxMs: o.idleMax * 1000,
-        version: VERSION,
-        ...(cutShort ? { cutShort } : {}),
+  return runMode(
+    {
+      mode: 'server',
+      scenarioCount: scenarios.length,
+      start: async () => {
+        const running = await startServerTarget(spec, timing);
+        return {
+          description: running.description,
+          died: running.died,
+          stop: () => running.stop(),
+          run: (hooks) =>
+            runServerSuite(running, spec, { scenarios, timing, strict: o.strict, concurrency: o.concurrency }, hooks),
+        };
       },
-      results,
-    );
-    written.push(`JSON: ${o.json}`);
-  }
-  reporter.summary(results, wallMs, written.length ? [`reports: ${written.join(', ')}`] : []);
-  if (cutShort) {
-    process.stderr.write(`keepalive-spec: run cut short: ${cutShort}\n`);
-    return ac.signal.reason instanceof TargetError ? 2 : 130;
-  }
-  return exitCodeOf(results.map((r) => r.outcome));
+    },
+    o,
+  );
+}
+
+async function runClient(o: ClientOptions): Promise<number> {
+  const timing = checkCommon(o);
+  const scenarios = clientScenarios({ areas: o.area, grep: o.grep });
+  if (scenarios.length === 0) throw new UsageError('no scenario matches --area/--grep (see: keepalive-spec list client)');
+  const driver = resolveDriver({ target: o.target, driver: o.driver });
+  return runMode(
+    {
+      mode: 'client',
+      scenarioCount: scenarios.length,
+      start: async () => ({
+        description: driver.description,
+        stop: async () => {},
+        run: (hooks) =>
+          runClientSuite(driver.command, { scenarios, timing, strict: o.strict, concurrency: o.concurrency }, hooks),
+      }),
+    },
+    o,
+  );
 }
 
 function listScenarios(role: string | undefined, o: { json: boolean }): number {
@@ -349,12 +404,10 @@ where the target offers none they are skipped with the reason, never failed.`,
   addCommonOptions(
     program
       .command('client')
-      .description('test an HTTP client through a driver: the harness is the server (planned)')
+      .description('test an HTTP client through a driver: the harness is the server')
       .option('--target <name>', 'a built-in client driver')
       .option('--driver <cmd>', 'any client driver command (driver protocol v1, see README)'),
-  ).action(() => {
-    throw new UsageError('client mode is not available in this version yet');
-  });
+  ).action(async (o: ClientOptions) => setExit(await runClient(o)));
 
   program
     .command('list')

@@ -1,5 +1,6 @@
 // All scenarios, checked once at load: unique ids, known areas, covers present.
 
+import { CLIENT_SCENARIOS } from '../suites/client/index.js';
 import { SERVER_SCENARIOS } from '../suites/server/index.js';
 import { AREA_KEYS, type Area, type Role, type Scenario, type ScenarioInfo } from './model.js';
 
@@ -16,7 +17,10 @@ export function validateScenarios(list: ReadonlyArray<Scenario<unknown>>): void 
   }
 }
 
-const ALL: ReadonlyArray<Scenario<unknown>> = [...(SERVER_SCENARIOS as ReadonlyArray<Scenario<unknown>>)];
+const ALL: ReadonlyArray<Scenario<unknown>> = [
+  ...(SERVER_SCENARIOS as ReadonlyArray<Scenario<unknown>>),
+  ...(CLIENT_SCENARIOS as ReadonlyArray<Scenario<unknown>>),
+];
 validateScenarios(ALL);
 
 export interface Selection {
@@ -44,3 +48,7 @@ export function serverScenarios(sel: Omit<Selection, 'role'> = {}) {
 }
 
 export type { ScenarioInfo };
+
+export function clientScenarios(sel: Omit<Selection, 'role'> = {}) {
+  return selectScenarios({ ...sel, role: 'client' }) as unknown as typeof CLIENT_SCENARIOS;
+}

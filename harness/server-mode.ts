@@ -3,8 +3,8 @@
 
 import { findServerTarget } from '../targets/index.js';
 import type { Resources, RunningTarget } from '../targets/types.js';
-import { Sightings, withSightings } from './crosscheck.js';
 import { ServerCtx, type ServerScenario, type ServerTargetInfo } from './context.js';
+import { Sightings, withSightings } from './crosscheck.js';
 import { freePort, waitForPort } from './launch/ports.js';
 import { launch } from './launch/process.js';
 import type { Result, ScenarioInfo, TimingConfig } from './model.js';

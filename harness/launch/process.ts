@@ -9,6 +9,8 @@ export interface Launched {
   exited: Promise<string>;
   /** set once exited */
   exitInfo?: string;
+  /** the exit status once exited (undefined if killed by a signal) */
+  exitCode?: number;
   /** the last lines the process wrote on stderr/stdout */
   tail(): string;
   /** SIGTERM to the group, SIGKILL after `graceMs`; resolves when it is gone */
@@ -17,24 +19,47 @@ export interface Launched {
 
 const live = new Set<Launched>();
 
+export interface LaunchOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** written to standard input, which is then closed (default: no standard input) */
+  input?: string;
+  /** called with each complete line the process writes on standard output */
+  onStdoutLine?: (line: string) => void;
+}
+
 /** Start `command` through the shell, detached into its own process group. */
-export function launch(command: string, opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Launched {
+export function launch(command: string, opts: LaunchOptions = {}): Launched {
   const child: ResultPromise = execa(command, {
     shell: true,
     detached: true,
     reject: false,
-    stdin: 'ignore',
+    stdin: opts.input === undefined ? 'ignore' : 'pipe',
     buffer: false,
     env: opts.env,
     cwd: opts.cwd,
     forceKillAfterDelay: false,
   });
+  if (opts.input !== undefined) {
+    child.stdin?.on('error', () => {}); // a driver may exit without reading its plan
+    child.stdin?.end(opts.input);
+  }
   const lines: string[] = [];
   const keep = (chunk: Buffer | string) => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(line);
     if (lines.length > 40) lines.splice(0, lines.length - 40);
   };
-  child.stdout?.on('data', keep);
+  let partial = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (!opts.onStdoutLine) return keep(chunk);
+    partial += chunk.toString();
+    const parts = partial.split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) opts.onStdoutLine(line);
+  });
+  child.stdout?.on('end', () => {
+    if (opts.onStdoutLine && partial) opts.onStdoutLine(partial);
+  });
   child.stderr?.on('data', keep);
   const pid = child.pid;
   if (pid === undefined) throw new Error(`cannot start: ${command}`);
@@ -43,6 +68,7 @@ export function launch(command: string, opts: { env?: NodeJS.ProcessEnv; cwd?: s
     exited: child.then((r) => {
       const info = r.signal ? `killed by ${r.signal}` : `exited with status ${r.exitCode}`;
       handle.exitInfo = info;
+      handle.exitCode = r.signal ? undefined : r.exitCode;
       live.delete(handle);
       return info;
     }),

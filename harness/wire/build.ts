@@ -53,7 +53,9 @@ export function buildRequest(spec: RequestSpec): Req {
   const versionText = /^\d\.\d$/.test(version) ? `HTTP/${version}` : version;
   const head = `${method} ${target} ${versionText}\r\n${headers.map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n`;
   const bytes = body ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
-  const connection = headers.filter(([n]) => n.toLowerCase() === 'connection').map(([, v]) => v.toLowerCase());
+  const connection = headers
+    .filter(([n]) => n.toLowerCase() === 'connection')
+    .map(([, v]) => v.toLowerCase());
   const persistent =
     versionText === 'HTTP/1.1' &&
     !connection.some((v) => v.split(',').some((t) => t.trim() === 'close')) &&

@@ -4,8 +4,8 @@
 
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { type Req, toBuffer } from './build.js';
 import type { CrossRule } from '../crosscheck.js';
+import { type Req, toBuffer } from './build.js';
 import { connectionOptions, fieldValues, type HttpResponse, type ParseError, Parser } from './parse.js';
 import type { Transcript } from './transcript.js';
 
@@ -462,7 +462,8 @@ export class Conn {
       const res = this.parser.messages[i] as HttpResponse;
       this.doneAt.set(res, t);
       if (res.interim) {
-        if (hasFraming(res)) this.observe?.('FRAME-12', `a ${res.status} interim response carries ${framingFields(res)}`);
+        if (hasFraming(res))
+          this.observe?.('FRAME-12', `a ${res.status} interim response carries ${framingFields(res)}`);
         continue;
       }
       const req = this.sentReqs[this.finals++];
@@ -482,11 +483,20 @@ export class Conn {
     if (!this.observe) return;
     const te = fieldValues(res.headers, 'transfer-encoding');
     if (req?.version === 'HTTP/1.0' && te.length > 0)
-      this.observe('KA10-03', `a response to an HTTP/1.0 request (${req.label}) carries Transfer-Encoding: ${te.join(', ')}`);
+      this.observe(
+        'KA10-03',
+        `a response to an HTTP/1.0 request (${req.label}) carries Transfer-Encoding: ${te.join(', ')}`,
+      );
     if (res.status === 204 && hasFraming(res))
-      this.observe('FRAME-12', `a 204 response${req ? ` to ${req.label}` : ''} carries ${framingFields(res)}`);
+      this.observe(
+        'FRAME-12',
+        `a 204 response${req ? ` to ${req.label}` : ''} carries ${framingFields(res)}`,
+      );
     if (res.framing.kind === 'chunked' && res.clAndTe)
-      this.observe('CHUNK-10', `a chunked response${req ? ` to ${req.label}` : ''} also carries Content-Length`);
+      this.observe(
+        'CHUNK-10',
+        `a chunked response${req ? ` to ${req.label}` : ''} also carries Content-Length`,
+      );
   }
 
   /** How long a close follows a response "right after" it (REQUIREMENTS harness note 1). */
@@ -500,7 +510,9 @@ export class Conn {
    */
   closeLag(res: HttpResponse): number | undefined {
     if (res.framing.kind !== 'close-delimited' || this.finAt === undefined) return undefined;
-    const lastByte = [...this.transcript.events].reverse().find((e) => e.conn === this.label && e.type === 'recv' && e.t <= this.finAt!);
+    const lastByte = [...this.transcript.events]
+      .reverse()
+      .find((e) => e.conn === this.label && e.type === 'recv' && e.t <= this.finAt!);
     return lastByte ? this.finAt - lastByte.t : undefined;
   }
 
@@ -569,7 +581,10 @@ function splitBytes(all: Buffer, opts: SendOptions): Buffer[] {
 }
 
 function hasFraming(res: HttpResponse): boolean {
-  return fieldValues(res.headers, 'content-length').length > 0 || fieldValues(res.headers, 'transfer-encoding').length > 0;
+  return (
+    fieldValues(res.headers, 'content-length').length > 0 ||
+    fieldValues(res.headers, 'transfer-encoding').length > 0
+  );
 }
 
 function framingFields(res: HttpResponse): string {

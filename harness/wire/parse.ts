@@ -534,7 +534,9 @@ export class Parser {
     if (!m) {
       m = this.lenient ? LOOSE_STATUS.exec(line) : null;
       if (!m) this.fail('bad-start-line', `malformed status line ${JSON.stringify(line.slice(0, 100))}`, at);
-      this.b.notes.push(`status line ${JSON.stringify(line)} does not match HTTP-version SP status-code SP reason`);
+      this.b.notes.push(
+        `status line ${JSON.stringify(line)} does not match HTTP-version SP status-code SP reason`,
+      );
     }
     this.checkVersion(m[1]!, at);
     this.b.start1 = { version: m[1]!, a: m[2]!, b: m[3] ?? '' };

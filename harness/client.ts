@@ -1,0 +1,242 @@
+// Client mode: a scenario is a driver plan, a script for the scripted server,
+// and a check over what happened on the wire. The harness starts the driver
+// (the client under test), serves it on a free loopback port, and hands the
+// check every connection with the requests that arrived on it.
+
+import { fail, skip } from './check.js';
+import { type DriverLine, type DriverPlan, type DriverRun, planDeadline, runDriver } from './launch/driver.js';
+import { type Finding, harnessError, type Scenario, type ScenarioInfo, type TimingConfig } from './model.js';
+import { buildResponse, type ResponseSpec } from './wire/build.js';
+import { Aborted } from './wire/conn.js';
+import { type ReceivedRequest, ScriptedServer, type ServerConn } from './wire/server.js';
+import type { Transcript } from './wire/transcript.js';
+
+export interface PlanStep {
+  id: string;
+  method?: string;
+  /** the request path; unique per step, it is how arrivals are told apart */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  delayMs?: number;
+}
+
+export interface ClientPlan {
+  httpVersion?: '1.0' | '1.1';
+  concurrent?: boolean;
+  requests: PlanStep[];
+}
+
+/** What the scripted server does with one request. */
+export interface Reply {
+  /** the response: a spec (framed by build.ts), or exact bytes */
+  response?: ResponseSpec | string | Buffer;
+  /** exact bytes written piece by piece, `pieceDelayMs` apart (instead of `response`) */
+  pieces?: Array<string | Buffer>;
+  pieceDelayMs?: number;
+  /** wait this long before answering */
+  delayMs?: number;
+  /** what happens to the connection after the reply (default: keep it open) */
+  after?: 'keep' | 'half-close' | 'close' | 'reset';
+  /** ... this long after the reply */
+  afterDelayMs?: number;
+}
+
+/** The script: the reply to a request, knowing where it arrived (conn.index, req.index). */
+export type Script = (req: ReceivedRequest, conn: ServerConn) => Reply | Promise<Reply>;
+
+/** A 200 whose body names the path: the default answer. */
+export const ok = (body: string, headers: ResponseSpec['headers'] = []): Reply => ({
+  response: { status: 200, headers: [['Content-Type', 'text/plain'], ...headers], body },
+});
+
+export const defaultScript: Script = (req) => ok(`ok ${req.msg.target}`);
+
+export interface ClientObservation {
+  plan: ClientPlan;
+  run: DriverRun;
+  /** connections in accept order */
+  conns: ServerConn[];
+  /** every complete request, in arrival order */
+  received: ReceivedRequest[];
+  timing: TimingConfig;
+  /** requests that arrived for this step's path, in arrival order */
+  arrivals(stepId: string): ReceivedRequest[];
+  /** the driver's line for a step */
+  line(stepId: string): DriverLine | undefined;
+  note(text: string): void;
+}
+
+export class ClientCtx {
+  constructor(
+    readonly driver: string,
+    readonly timing: TimingConfig,
+    readonly transcript: Transcript,
+    readonly signal: AbortSignal,
+  ) {}
+
+  private servers: ScriptedServer[] = [];
+
+  /** Run a plan against a script; everything the check needs comes back. */
+  async exercise(plan: ClientPlan, script: Script, settleMs = 0): Promise<ClientObservation> {
+    const server = new ScriptedServer(this.transcript, this.signal, (conn) => void this.serve(conn, script));
+    this.servers.push(server);
+    const base = await server.listen();
+    const wire: DriverPlan = {
+      version: 1,
+      httpVersion: plan.httpVersion ?? '1.1',
+      concurrent: plan.concurrent ?? false,
+      requests: plan.requests.map((s) => ({
+        id: s.id,
+        method: s.method ?? 'GET',
+        url: new URL(s.path, base).href,
+        ...(s.headers ? { headers: s.headers } : {}),
+        ...(s.body !== undefined ? { body: s.body } : {}),
+        ...(s.delayMs ? { delayMs: s.delayMs } : {}),
+      })),
+    };
+    const run = await runDriver(this.driver, wire, {
+      deadlineMs: planDeadline(wire, this.timing.timeoutMs),
+      signal: this.signal,
+      transcript: this.transcript,
+    });
+    if (this.signal.aborted) throw new Aborted();
+    if (settleMs > 0) await this.settle(server, settleMs);
+    const received = server.conns.flatMap((c) => c.requests).sort((a, b) => a.at - b.at);
+    const pathOf = (id: string) => plan.requests.find((s) => s.id === id)?.path;
+    return {
+      plan,
+      run,
+      conns: server.conns,
+      received,
+      timing: this.timing,
+      arrivals: (id) => received.filter((r) => r.msg.target.split('?')[0] === pathOf(id)?.split('?')[0]),
+      line: (id) => run.lines.get(id),
+      note: (text) => this.transcript.note(text),
+    };
+  }
+
+  /** After the driver exits, give open connections a moment to show how they end. */
+  private async settle(server: ScriptedServer, ms: number): Promise<void> {
+    await Promise.all(server.conns.map((c) => c.waitEnd(ms)));
+  }
+
+  /** Answer requests on one connection, in order, as the script says. */
+  private async serve(conn: ServerConn, script: Script): Promise<void> {
+    try {
+      for (;;) {
+        const req = await conn.nextRequest(this.timing.idleMaxMs + this.timing.timeoutMs * 10);
+        if (typeof req === 'string') return;
+        const reply = await script(req, conn);
+        if (reply.delayMs) await this.sleep(reply.delayMs);
+        if (reply.pieces) {
+          for (const [i, piece] of reply.pieces.entries()) {
+            if (i > 0 && reply.pieceDelayMs) await this.sleep(reply.pieceDelayMs);
+            if (!(await conn.write(piece))) return;
+          }
+        } else if (reply.response !== undefined) {
+          const bytes =
+            typeof reply.response === 'string' || Buffer.isBuffer(reply.response) ? reply.response : buildResponse(reply.response);
+          if (!(await conn.write(bytes))) return;
+        }
+        const after = reply.after ?? 'keep';
+        if (after === 'keep') continue;
+        if (reply.afterDelayMs) await this.sleep(reply.afterDelayMs);
+        if (after === 'reset') conn.reset();
+        else if (after === 'close') conn.close();
+        else conn.halfClose();
+        if (after !== 'half-close') return;
+      }
+    } catch (e) {
+      if (!(e instanceof Aborted)) throw e;
+    }
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.close()));
+    this.servers = [];
+  }
+}
+
+export type ClientScenario = Scenario<ClientCtx> & { role: 'client' };
+
+export interface ClientScenarioSpec extends Omit<ScenarioInfo, 'role'> {
+  plan: ClientPlan;
+  script?: Script;
+  /** after the driver exits, how long to watch the connections end (e.g. for the client's FIN) */
+  settleMs?: number | ((t: TimingConfig) => number);
+  check(obs: ClientObservation): Finding;
+}
+
+/** A client scenario from its declarative parts. */
+export function clientScenario(spec: ClientScenarioSpec): ClientScenario {
+  const { plan, script, settleMs, check, ...info } = spec;
+  const settle = (t: TimingConfig) => (typeof settleMs === 'function' ? settleMs(t) : (settleMs ?? 0));
+  return {
+    ...info,
+    role: 'client',
+    budgetMs: (t) =>
+      plan.requests.reduce((n, r) => n + (r.delayMs ?? 0), 0) + t.timeoutMs * (plan.requests.length + 1) + settle(t),
+    async run(ctx) {
+      const obs = await ctx.exercise(plan, script ?? defaultScript, settle(ctx.timing));
+      return judge(obs, check);
+    },
+  };
+}
+
+/** Driver trouble is the harness's, not the client's; exit 3 means "cannot", a skip. */
+function judge(obs: ClientObservation, check: (o: ClientObservation) => Finding): Finding {
+  const { run } = obs;
+  if (run.unsupported) skip(`the driver cannot do this plan (exit status 3)${run.stderr ? `: ${run.stderr.split('\n').pop()}` : ''}`);
+  if (run.problems.length > 0)
+    return harnessError(`driver error: ${run.problems.join('; ')}${run.stderr ? ` (stderr: ${run.stderr.split('\n').slice(-3).join(' | ')})` : ''}`);
+  return check(obs);
+}
+
+// ---- helpers for checks -------------------------------------------------------
+
+/** 's1: GET /a, GET /b; s2: GET /c' */
+export function describeConns(obs: ClientObservation): string {
+  if (obs.conns.length === 0) return 'no connection was made';
+  return obs.conns
+    .map((c) => {
+      const reqs = c.requests.map((r) => `${r.msg.method} ${r.msg.target}`).join(', ') || 'no request';
+      const end =
+        c.clientRstAt !== undefined ? ', client RST' : c.clientFinAt !== undefined ? ', client FIN' : c.serverFinAt !== undefined ? ', server closed' : ', open';
+      const err = c.parseError ? `, unparsable bytes: ${c.parseError.message}` : '';
+      return `${c.label}: ${reqs}${end}${err}`;
+    })
+    .join('; ');
+}
+
+/** 'status 200, body "ok /a"' or 'error "socket hang up"' or 'no line (the driver was killed at its deadline)' */
+export function describeLine(obs: ClientObservation, id: string): string {
+  const l = obs.line(id);
+  if (!l) return obs.run.timedOut ? 'no result: the client was still busy when the harness stopped it (a hang)' : 'no result';
+  if (l.error !== undefined) return `error ${JSON.stringify(l.error.slice(0, 200))}`;
+  return `status ${l.status}, body ${JSON.stringify((l.body ?? '').slice(0, 120))}`;
+}
+
+/** The one arrival of a step, or a violation. */
+export function arrivalOf(obs: ClientObservation, id: string): ReceivedRequest {
+  const a = obs.arrivals(id);
+  if (a.length === 0)
+    fail({
+      summary: `the request ${id} never reached the server`,
+      expected: `the client to send ${id}`,
+      seen: `${describeConns(obs)}; driver: ${describeLine(obs, id)}`,
+    });
+  return a[0]!;
+}

@@ -1,0 +1,19 @@
+import type { ClientScenario } from '../../harness/client.js';
+import { chunkedClient } from './chunked.js';
+import { closeClient } from './close.js';
+import { framingClient } from './framing.js';
+import { http10Client } from './http10.js';
+import { persistenceClient } from './persistence.js';
+import { pipeliningClient } from './pipelining.js';
+import { timeoutsClient } from './timeouts.js';
+
+/** Every client-mode scenario; the registry orders them area by area. */
+export const CLIENT_SCENARIOS: ClientScenario[] = [
+  ...http10Client,
+  ...persistenceClient,
+  ...pipeliningClient,
+  ...chunkedClient,
+  ...closeClient,
+  ...timeoutsClient,
+  ...framingClient,
+];

@@ -1,0 +1,34 @@
+import { type Connection, ReferenceClient } from '../../clients/reference-client.js';
+import type { FaultyClient } from './types.js';
+
+/** Closes every connection after one exchange, without saying so. */
+class NoReuseSilent extends ReferenceClient {
+  protected override reusable(_c: Connection): boolean {
+    return false;
+  }
+  protected override keepAfter(): boolean {
+    return false;
+  }
+}
+
+/** Sends Connection: close on every request (a client that does not persist, and says so). */
+class NoReuseAnnounced extends ReferenceClient {
+  protected override requestBytes(req: Parameters<ReferenceClient['requestBytes']>[0], url: URL): Buffer {
+    return super.requestBytes({ ...req, headers: { ...req.headers, Connection: 'close' } }, url);
+  }
+}
+
+export const persistenceClientFaults: FaultyClient[] = [
+  {
+    name: 'no-reuse-silent',
+    breaks: ['client-reuse-sequential', 'client-close-announced'],
+    description: 'closes every connection after one exchange without Connection: close',
+    client: NoReuseSilent,
+  },
+  {
+    name: 'no-reuse-announced',
+    breaks: ['client-reuse-sequential'],
+    description: 'does not persist: Connection: close on every request',
+    client: NoReuseAnnounced,
+  },
+];
