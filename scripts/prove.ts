@@ -1,40 +1,40 @@
 // Developer tool: prove scenarios both ways, fast.
-//   npx tsx scripts/prove.ts [scenario-id-regex] [--verbose] [--collateral]
+//   npx tsx scripts/prove.ts [scenario-id-regex] [--client] [--verbose] [--collateral]
 // Runs the matching scenarios against the reference (strict) and each faulty
 // target that claims them, and prints one line per (target, scenario).
+// --client proves client scenarios with the reference client and the faulty
+// client drivers (compiled: run `npm run build` first).
 // --collateral also runs the whole suite against those faulty targets and lists
 // scenarios they fail that they do not claim (a fault should break its rule only).
 
-import { serverScenarios } from '../harness/registry.js';
+import type { Result } from '../harness/model.js';
+import { clientScenarios, serverScenarios } from '../harness/registry.js';
 import { evidence } from '../reports/text.js';
+import { FAULTY_CLIENTS } from '../targets/faulty/clients/index.js';
 import { FAULTY_SERVERS } from '../targets/faulty/servers/index.js';
-import { runAgainst } from '../test/helpers.js';
+import { runAgainst, runClientAgainst } from '../test/helpers.js';
 
 const args = process.argv.slice(2);
 const verbose = args.includes('--verbose');
+const client = args.includes('--client');
 const pattern = new RegExp(args.find((a) => !a.startsWith('--')) ?? '.', 'i');
-const ids = serverScenarios()
+const ids = (client ? clientScenarios() : serverScenarios())
   .filter((s) => pattern.test(s.id) || pattern.test(s.area))
   .map((s) => s.id);
+const run = (target: string, only?: string[]): Promise<Map<string, Result>> =>
+  client ? runClientAgainst(target, only) : runAgainst(target, only);
 const started = Date.now();
-const faulty = FAULTY_SERVERS.filter((f) => f.breaks.some((id) => ids.includes(id)));
+const faulty = (client ? FAULTY_CLIENTS : FAULTY_SERVERS).filter((f) => f.breaks.some((id) => ids.includes(id)));
 const [ref, ...runs] = await Promise.all([
-  runAgainst('reference', ids),
-  ...faulty.map((f) =>
-    runAgainst(
-      `faulty:${f.name}`,
-      f.breaks.filter((id) => ids.includes(id)),
-    ),
-  ),
+  run('reference', ids),
+  ...faulty.map((f) => run(`faulty:${f.name}`, f.breaks.filter((id) => ids.includes(id)))),
 ]);
 let bad = 0;
 for (const id of ids) {
   const r = ref!.get(id)!;
   const ok = r.outcome === 'pass' || r.outcome === 'info';
   if (!ok) bad++;
-  console.log(
-    `${ok ? 'ok ' : 'BAD'} reference            ${id}: ${r.outcome} ${JSON.stringify(r.finding).slice(0, 160)}`,
-  );
+  console.log(`${ok ? 'ok ' : 'BAD'} reference            ${id}: ${r.outcome} ${JSON.stringify(r.finding).slice(0, 160)}`);
   if (verbose || !ok) console.log(evidence(r));
   const catchers = faulty.filter((f) => f.breaks.includes(id));
   if (catchers.length === 0) {
@@ -45,16 +45,14 @@ for (const id of ids) {
     const fr = runs[faulty.indexOf(f)]!.get(id)!;
     const caught = fr.outcome === 'fail';
     if (!caught) bad++;
-    console.log(
-      `${caught ? 'ok ' : 'BAD'} faulty:${f.name.padEnd(12)} ${id}: ${fr.outcome} ${JSON.stringify(fr.finding).slice(0, 160)}`,
-    );
+    console.log(`${caught ? 'ok ' : 'BAD'} faulty:${f.name.padEnd(12)} ${id}: ${fr.outcome} ${JSON.stringify(fr.finding).slice(0, 160)}`);
     if (verbose || !caught) console.log(evidence(fr));
   }
 }
 if (args.includes('--collateral')) {
   // One faulty target at a time: a whole suite per target in parallel would overload the machine.
   for (const f of faulty) {
-    const all = await runAgainst(`faulty:${f.name}`);
+    const all = await run(`faulty:${f.name}`);
     for (const [id, r] of all) {
       if (f.breaks.includes(id) || r.outcome === 'pass' || r.outcome === 'info' || r.outcome === 'skip') continue;
       console.log(`collateral faulty:${f.name} also ${r.outcome}s ${id} (${r.scenario.area}): ${JSON.stringify(r.finding).slice(0, 200)}`);

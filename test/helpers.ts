@@ -1,7 +1,9 @@
 // Shared by the tests: run scenarios against built-in targets through the same entry points the CLI uses.
 
 import type { Result, TimingConfig } from '../harness/model.js';
-import { serverScenarios } from '../harness/registry.js';
+import { runClientSuite } from '../harness/client-mode.js';
+import { clientScenarios, serverScenarios } from '../harness/registry.js';
+import { findClientTarget } from '../targets/clients/index.js';
 import { runServerSuite, startServerTarget } from '../harness/server-mode.js';
 import { evidence } from '../reports/text.js';
 
@@ -33,4 +35,22 @@ export async function runAgainst(
 /** The evidence of a result, for assertion messages. */
 export function why(r: Result | undefined): string {
   return r ? `${r.outcome}: ${evidence(r)}` : 'no result';
+}
+
+/** Run client scenarios with a built-in driver (compiled: needs `npm run build`). */
+export async function runClientAgainst(
+  target: string,
+  ids?: string[],
+  opts: { strict?: boolean; timing?: TimingConfig } = {},
+): Promise<Map<string, Result>> {
+  const timing = opts.timing ?? TEST_TIMING;
+  const scenarios = clientScenarios().filter((s) => !ids || ids.includes(s.id));
+  const t = findClientTarget(target);
+  if (!t) throw new Error(`no client target ${target}`);
+  const results = await runClientSuite(
+    t.command(),
+    { scenarios, timing, strict: opts.strict ?? true, concurrency: 16 },
+    { signal: new AbortController().signal },
+  );
+  return new Map(results.map((r) => [r.scenario.id, r]));
 }

@@ -13,9 +13,13 @@ export interface ClientTarget {
   command(): string;
 }
 
-/** A compiled driver script of ours, run with the node that runs the harness. */
+/**
+ * A compiled driver script of ours, run with the node that runs the harness.
+ * From source (tsx, in development) the compiled copy in dist/ is used: run `npm run build` first.
+ */
 const nodeDriver = (file: string, args = '') => {
-  const path = fileURLToPath(new URL(file, import.meta.url));
+  let path = fileURLToPath(new URL(file, import.meta.url));
+  if (!existsSync(path)) path = path.replace(/([\\/])targets([\\/])clients([\\/])/, '$1dist$1targets$2clients$3');
   return `${JSON.stringify(process.execPath)} ${JSON.stringify(path)}${args ? ` ${args}` : ''}`;
 };
 
@@ -37,5 +41,3 @@ export const CLIENT_TARGETS: ClientTarget[] = [
 export function findClientTarget(name: string): ClientTarget | undefined {
   return CLIENT_TARGETS.find((t) => t.name === name);
 }
-
-export const driverExists = (file: string) => existsSync(fileURLToPath(new URL(file, import.meta.url)));

@@ -248,4 +248,6 @@ export async function driverMain(client: ReferenceClient): Promise<void> {
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const plan = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Plan;
   await client.runPlan(plan, (line) => process.stdout.write(`${JSON.stringify(line)}\n`));
+  // Our FINs are on their way; half-open sockets must not keep the driver alive.
+  setTimeout(() => process.exit(0), 50);
 }

@@ -42,6 +42,8 @@ export const LAST_MODIFIED = 'Mon, 02 Nov 2026 10:00:00 GMT';
 export const INDEX_BODY = 'keepalive-spec reference target\n';
 const LARGE_BODY = Buffer.alloc(256 * 1024, 'keepalive-spec large body line.\n');
 const STREAM_CHUNKS = ['streamed chunk one\n', 'streamed chunk two\n', 'streamed chunk three\n'];
+/** request bodies announced larger than this are refused with 413 before they are read */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** What a handler decided to answer; framing and connection headers are added when it is written. */
 export interface ResponsePlan {
@@ -148,6 +150,7 @@ export class ReferenceConnection {
   }
 
   protected onHead(head: HttpMessage): void {
+    if (this.rejectTooLarge(head)) return;
     const expect = fieldValue(head.headers, 'expect');
     const hasBody =
       head.framing.kind === 'chunked' || (head.framing.kind === 'content-length' && head.framing.length > 0);
@@ -155,6 +158,26 @@ export class ReferenceConnection {
       this.pendingContinue = head;
       this.maybeSendContinue();
     }
+  }
+
+  /**
+   * A Content-Length above MAX_BODY_BYTES is refused before the body is read
+   * (RFC 9110 §15.5.14): 413 + close, then the lingering close drains what the
+   * client still sends (RFC 9112 §9.6), as nginx does above client_max_body_size.
+   * Only when nothing else is pending, so that responses stay in request order.
+   */
+  protected rejectTooLarge(head: HttpMessage): boolean {
+    if (head.framing.kind !== 'content-length' || head.framing.length <= MAX_BODY_BYTES) return false;
+    if (this.busy || this.closing || this.queue.length > 0 || this.parser.messages.length > 0) return false;
+    const plan = text(413, `request body larger than ${MAX_BODY_BYTES} bytes\n`, true);
+    const headers: HeaderList = [
+      ['Server', 'keepalive-spec-reference'],
+      ...plan.headers,
+      ['Connection', 'close'],
+    ];
+    this.socket.write(buildResponse({ status: 413, headers, body: plan.body }));
+    this.closeGracefully();
+    return true;
   }
 
   protected maybeSendContinue(): void {

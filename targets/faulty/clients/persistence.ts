@@ -1,4 +1,4 @@
-import { type Connection, ReferenceClient } from '../../clients/reference-client.js';
+import { type Connection, type Line, type PlanRequest, ReferenceClient } from '../../clients/reference-client.js';
 import type { FaultyClient } from './types.js';
 
 /** Closes every connection after one exchange, without saying so. */
@@ -13,8 +13,8 @@ class NoReuseSilent extends ReferenceClient {
 
 /** Sends Connection: close on every request (a client that does not persist, and says so). */
 class NoReuseAnnounced extends ReferenceClient {
-  protected override requestBytes(req: Parameters<ReferenceClient['requestBytes']>[0], url: URL): Buffer {
-    return super.requestBytes({ ...req, headers: { ...req.headers, Connection: 'close' } }, url);
+  override perform(req: PlanRequest): Promise<Line> {
+    return super.perform({ ...req, headers: { ...req.headers, Connection: 'close' } });
   }
 }
 
