@@ -1,6 +1,7 @@
 import type { ClientScenario } from '../../harness/client.js';
 import { chunkedClient } from './chunked.js';
 import { closeClient } from './close.js';
+import { expectClient } from './expect.js';
 import { framingClient } from './framing.js';
 import { http10Client } from './http10.js';
 import { persistenceClient } from './persistence.js';
@@ -16,4 +17,5 @@ export const CLIENT_SCENARIOS: ClientScenario[] = [
   ...closeClient,
   ...timeoutsClient,
   ...framingClient,
+  ...expectClient,
 ];

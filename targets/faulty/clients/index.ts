@@ -1,5 +1,6 @@
 import { chunkedClientFaults } from './chunked.js';
 import { closeClientFaults } from './close.js';
+import { expectClientFaults } from './expect.js';
 import { framingClientFaults } from './framing.js';
 import { http10ClientFaults } from './http10.js';
 import { persistenceClientFaults } from './persistence.js';
@@ -16,4 +17,5 @@ export const FAULTY_CLIENTS: FaultyClient[] = [
   ...closeClientFaults,
   ...timeoutsClientFaults,
   ...framingClientFaults,
+  ...expectClientFaults,
 ];

@@ -1,0 +1,3 @@
+import type { FaultyClient } from './types.js';
+
+export const expectClientFaults: FaultyClient[] = [];
