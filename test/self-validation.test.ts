@@ -1,50 +1,54 @@
 // Every scenario is proven both ways: it passes on the reference target and
-// fails on a faulty target built to break exactly its rule (DESIGN.md).
+// fails on a faulty target built to break exactly its rule (DESIGN.md). A
+// scenario without such a faulty target fails this test.
 
 import { expect } from 'chai';
-import type { Result } from '../harness/model.js';
-import { serverScenarios } from '../harness/registry.js';
+import type { Result, Role, ScenarioInfo } from '../harness/model.js';
+import { clientScenarios, serverScenarios } from '../harness/registry.js';
+import { FAULTY_CLIENTS } from '../targets/faulty/clients/index.js';
 import { FAULTY_SERVERS } from '../targets/faulty/servers/index.js';
-import { runAgainst, why } from './helpers.js';
+import { runAgainst, runClientAgainst, why } from './helpers.js';
 
-const scenarios = serverScenarios();
+interface Faulty {
+  name: string;
+  breaks: string[];
+}
 
-describe('self-validation of the server scenarios', function () {
-  this.timeout(120_000);
-  let reference: Map<string, Result>;
-  const faulty = new Map<string, Map<string, Result>>();
+function prove(role: Role, scenarios: ScenarioInfo[], faults: Faulty[], run: typeof runAgainst) {
+  describe(`self-validation of the ${role} scenarios`, function () {
+    this.timeout(180_000);
+    let reference: Map<string, Result>;
+    const faulty = new Map<string, Map<string, Result>>();
 
-  before(async () => {
-    const runs = FAULTY_SERVERS.map(async (f) =>
-      faulty.set(f.name, await runAgainst(`faulty:${f.name}`, f.breaks)),
-    );
-    [reference] = await Promise.all([runAgainst('reference'), ...runs]);
-  });
-
-  for (const s of scenarios) {
-    describe(s.id, () => {
-      it('passes on the reference target (strict)', () => {
-        const r = reference.get(s.id);
-        expect(['pass', 'info'], why(r)).to.include(r?.outcome);
-      });
-
-      it('fails on a faulty target built to break its rule (strict)', () => {
-        const catchers = FAULTY_SERVERS.filter((f) => f.breaks.includes(s.id));
-        expect(
-          catchers.map((f) => f.name),
-          `no faulty target lists ${s.id} in breaks`,
-        ).to.not.be.empty;
-        for (const f of catchers) {
-          const r = faulty.get(f.name)?.get(s.id);
-          expect(r?.outcome, `faulty:${f.name}: ${why(r)}`).to.equal('fail');
-        }
-      });
+    before(async () => {
+      const runs = faults.map(async (f) => faulty.set(f.name, await run(`faulty:${f.name}`, f.breaks)));
+      [reference] = await Promise.all([run('reference'), ...runs]);
     });
-  }
 
-  it('every faulty target names only known scenarios', () => {
-    const ids = new Set(scenarios.map((s) => s.id));
-    for (const f of FAULTY_SERVERS)
-      for (const id of f.breaks) expect(ids.has(id), `faulty:${f.name} breaks unknown ${id}`).to.equal(true);
+    it('every faulty target names only known scenarios', () => {
+      const ids = new Set(scenarios.map((s) => s.id));
+      for (const f of faults) for (const id of f.breaks) expect(ids.has(id), `faulty:${f.name} breaks unknown ${id}`).to.equal(true);
+    });
+
+    for (const s of scenarios) {
+      describe(s.id, () => {
+        it('passes on the reference (strict)', () => {
+          const r = reference.get(s.id);
+          expect(['pass', 'info'], why(r)).to.include(r?.outcome);
+        });
+
+        it('fails on a faulty target built to break its rule (strict)', () => {
+          const catchers = faults.filter((f) => f.breaks.includes(s.id));
+          expect(catchers.map((f) => f.name), `no faulty target lists ${s.id} in breaks`).to.not.be.empty;
+          for (const f of catchers) {
+            const r = faulty.get(f.name)?.get(s.id);
+            expect(r?.outcome, `faulty:${f.name}: ${why(r)}`).to.equal('fail');
+          }
+        });
+      });
+    }
   });
-});
+}
+
+prove('server', serverScenarios(), FAULTY_SERVERS, runAgainst);
+prove('client', clientScenarios(), FAULTY_CLIENTS, runClientAgainst);

@@ -358,11 +358,11 @@ export class Conn {
       }
     }
     const partialBytes = this.parser.pendingBytes;
-    if (r === 'timeout') {
+    if (r === 'timeout' || (!this.ended && this.destroyed)) {
       this.transcript.record(
         this.label,
-        'timeout',
-        `connection still open after ${Math.round(timeoutMs)} ms`,
+        'note',
+        `no FIN or RST within ${Math.round(timeoutMs)} ms: still open`,
       );
       return {
         how: 'open',
@@ -371,46 +371,29 @@ export class Conn {
         verdict: `no FIN or RST within ${Math.round(timeoutMs)} ms`,
       };
     }
+    // An end that came before this wait started counts from the start of the wait.
+    const since = (at: number) => Math.max(0, at - started);
     if (this.finAt === undefined) {
+      const at = this.rstAt!;
       return {
         how: 'rst',
-        at: this.rstAt!,
-        afterMs: this.rstAt! - started,
+        at,
+        afterMs: since(at),
         extra,
         partialBytes,
         verdict: 'the read failed with ECONNRESET (no FIN before it)',
       };
     }
     const at = this.finAt;
-    if (this.rstAt !== undefined)
-      return {
-        how: 'rst',
-        at,
-        afterMs: at - started,
-        extra,
-        partialBytes,
-        verdict: 'FIN followed by ECONNRESET',
-      };
-    if (opts.probe === false)
-      return { how: 'fin', at, afterMs: at - started, extra, partialBytes, verdict: 'read returned EOF' };
+    const base = { at, afterMs: since(at), extra, partialBytes };
+    if (this.rstAt !== undefined) return { how: 'rst', ...base, verdict: 'FIN followed by ECONNRESET' };
+    if (opts.probe === false) return { how: 'fin', ...base, verdict: 'read returned EOF' };
+    if (this.sentFin)
+      return { how: 'fin', ...base, verdict: 'read returned EOF (no probe: the harness had half-closed)' };
     const reset = await this.probeReset();
     return reset
-      ? {
-          how: 'rst',
-          at,
-          afterMs: at - started,
-          extra,
-          partialBytes,
-          verdict: `EOF, then a probe write failed at once (${reset})`,
-        }
-      : {
-          how: 'fin',
-          at,
-          afterMs: at - started,
-          extra,
-          partialBytes,
-          verdict: 'EOF, and a probe write after it was accepted (no reset pending)',
-        };
+      ? { how: 'rst', ...base, verdict: `EOF, then a probe write failed at once (${reset})` }
+      : { how: 'fin', ...base, verdict: 'EOF, and a probe write after it was accepted (no reset pending)' };
   }
 
   /** After EOF: write two harmless bytes; on a reset connection the write fails at once. */
