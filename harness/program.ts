@@ -3,14 +3,15 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConsoleReporter } from '../reports/console.js';
+import { writeHtml } from '../reports/html.js';
 import { writeJson } from '../reports/json.js';
 import { writeJunit } from '../reports/junit.js';
 import { SERVER_TARGETS } from '../targets/index.js';
+import { resolveDriver, runClientSuite } from './client-mode.js';
 import { coverage, coverageMarkdown } from './coverage.js';
 import { killAllLaunched } from './launch/process.js';
 import { AREA_KEYS, AREAS, type Area, type Result, type Role, type TimingConfig } from './model.js';
 import { exitCodeOf } from './outcome.js';
-import { resolveDriver, runClientSuite } from './client-mode.js';
 import { allScenarios, clientScenarios, selectScenarios, serverScenarios } from './registry.js';
 import { type RunHooks, runServerSuite, startServerTarget, TargetError } from './server-mode.js';
 import { VERSION } from './version.js';
@@ -170,12 +171,14 @@ async function runMode(m: ModeRun, o: CommonOptions): Promise<number> {
   }
   const wallMs = Date.now() - started;
   const written: string[] = [];
-  const cutShort = ac.signal.aborted ? String((ac.signal.reason as Error)?.message ?? ac.signal.reason) : undefined;
+  const cutShort = ac.signal.aborted
+    ? String((ac.signal.reason as Error)?.message ?? ac.signal.reason)
+    : undefined;
   if (o.junit) {
     writeJunit(o.junit, results, o.strict);
     written.push(`JUnit: ${o.junit}`);
   }
-  if (o.json) {
+  if (o.json || o.html) {
     const info = {
       mode: m.mode,
       target: target?.description ?? '',
@@ -187,8 +190,14 @@ async function runMode(m: ModeRun, o: CommonOptions): Promise<number> {
       version: VERSION,
       ...(cutShort ? { cutShort } : {}),
     };
-    writeJson(o.json, info, results);
-    written.push(`JSON: ${o.json}`);
+    if (o.json) {
+      writeJson(o.json, info, results);
+      written.push(`JSON: ${o.json}`);
+    }
+    if (o.html) {
+      writeHtml(o.html, info, results);
+      written.push(`HTML: ${o.html}`);
+    }
   }
   reporter.summary(results, wallMs, written.length ? [`reports: ${written.join(', ')}`] : []);
   if (cutShort) {
@@ -200,14 +209,14 @@ async function runMode(m: ModeRun, o: CommonOptions): Promise<number> {
 
 function checkCommon(o: CommonOptions): TimingConfig {
   if (o.quiet && o.verbose) throw new UsageError('--quiet and --verbose exclude each other');
-  if (o.html) throw new UsageError('--html is not available in this version yet');
   return { timeoutMs: o.timeout, idleMaxMs: o.idleMax * 1000 };
 }
 
 async function runServer(url: string | undefined, o: ServerOptions): Promise<number> {
   const timing = checkCommon(o);
   const scenarios = serverScenarios({ areas: o.area, grep: o.grep });
-  if (scenarios.length === 0) throw new UsageError('no scenario matches --area/--grep (see: keepalive-spec list server)');
+  if (scenarios.length === 0)
+    throw new UsageError('no scenario matches --area/--grep (see: keepalive-spec list server)');
   const spec = {
     url,
     target: o.target,
@@ -234,7 +243,12 @@ async function runServer(url: string | undefined, o: ServerOptions): Promise<num
           died: running.died,
           stop: () => running.stop(),
           run: (hooks) =>
-            runServerSuite(running, spec, { scenarios, timing, strict: o.strict, concurrency: o.concurrency }, hooks),
+            runServerSuite(
+              running,
+              spec,
+              { scenarios, timing, strict: o.strict, concurrency: o.concurrency },
+              hooks,
+            ),
         };
       },
     },
@@ -245,7 +259,8 @@ async function runServer(url: string | undefined, o: ServerOptions): Promise<num
 async function runClient(o: ClientOptions): Promise<number> {
   const timing = checkCommon(o);
   const scenarios = clientScenarios({ areas: o.area, grep: o.grep });
-  if (scenarios.length === 0) throw new UsageError('no scenario matches --area/--grep (see: keepalive-spec list client)');
+  if (scenarios.length === 0)
+    throw new UsageError('no scenario matches --area/--grep (see: keepalive-spec list client)');
   const driver = resolveDriver({ target: o.target, driver: o.driver });
   return runMode(
     {
@@ -255,7 +270,11 @@ async function runClient(o: ClientOptions): Promise<number> {
         description: driver.description,
         stop: async () => {},
         run: (hooks) =>
-          runClientSuite(driver.command, { scenarios, timing, strict: o.strict, concurrency: o.concurrency }, hooks),
+          runClientSuite(
+            driver.command,
+            { scenarios, timing, strict: o.strict, concurrency: o.concurrency },
+            hooks,
+          ),
       }),
     },
     o,

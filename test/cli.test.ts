@@ -15,7 +15,11 @@ const HOSTILE = join(import.meta.dirname, 'fixtures', 'hostile-server.mjs');
 const FAST = ['--timeout', '1500', '--idle-max', '3', '--target-idle', '1'];
 
 const run = (args: string[], opts: { timeout?: number } = {}) =>
-  execa('node', [CLI, ...args], { reject: false, timeout: opts.timeout ?? 60_000, env: { CI: 'true', NO_COLOR: '1' } });
+  execa('node', [CLI, ...args], {
+    reject: false,
+    timeout: opts.timeout ?? 60_000,
+    env: { CI: 'true', NO_COLOR: '1' },
+  });
 
 /** Processes of a process group that are still running (zombies are dead: only init can reap them here). */
 function liveInGroup(pgid: number): string[] {
@@ -34,8 +38,14 @@ function liveInGroup(pgid: number): string[] {
 
 async function expectValidJunit(file: string): Promise<string> {
   const xml = readFileSync(file, 'utf8');
-  const result = await validateXML({ xml: [{ fileName: 'report.xml', contents: xml }], schema: [{ fileName: 'junit.xsd', contents: XSD }] });
-  expect(result.errors.map((e) => e.rawMessage), 'JUnit XSD validation').to.deep.equal([]);
+  const result = await validateXML({
+    xml: [{ fileName: 'report.xml', contents: xml }],
+    schema: [{ fileName: 'junit.xsd', contents: XSD }],
+  });
+  expect(
+    result.errors.map((e) => e.rawMessage),
+    'JUnit XSD validation',
+  ).to.deep.equal([]);
   return xml;
 }
 
@@ -52,10 +62,16 @@ describe('the keepalive-spec command', function () {
     const r = await run(['server', '--target', 'reference', '--junit', junit, '--json', json, ...FAST]);
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0);
     const xml = await expectValidJunit(junit);
-    const listed = JSON.parse((await run(['list', 'server', '--json'])).stdout) as Array<{ id: string; area: string }>;
+    const listed = JSON.parse((await run(['list', 'server', '--json'])).stdout) as Array<{
+      id: string;
+      area: string;
+    }>;
     for (const s of listed) expect(xml).to.contain(`name="${s.id} `);
-    for (const area of new Set(listed.map((s) => s.area))) expect(xml).to.contain(`<testsuite name="server.${area}"`);
-    const names = [...xml.matchAll(/<testcase classname="([^"]+)" name="([^"]+)"/g)].map((m) => `${m[1]}/${m[2]}`);
+    for (const area of new Set(listed.map((s) => s.area)))
+      expect(xml).to.contain(`<testsuite name="server.${area}"`);
+    const names = [...xml.matchAll(/<testcase classname="([^"]+)" name="([^"]+)"/g)].map(
+      (m) => `${m[1]}/${m[2]}`,
+    );
     expect(new Set(names).size, 'unique testcase names').to.equal(names.length);
     const report = JSON.parse(readFileSync(json, 'utf8'));
     expect(report.results).to.have.length(listed.length);
@@ -117,7 +133,14 @@ describe('the keepalive-spec command', function () {
   });
 
   it('exits 1 and names the rule when a faulty target breaks it', async () => {
-    const r = await run(['server', '--target', 'faulty:silent-close', '--grep', 'persist-silent-close', ...FAST]);
+    const r = await run([
+      'server',
+      '--target',
+      'faulty:silent-close',
+      '--grep',
+      'persist-silent-close',
+      ...FAST,
+    ]);
     expect(r.exitCode).to.equal(1);
     expect(r.stdout).to.match(/persist-silent-close.*PERSIST-02; RFC 9112 §9\.3; MUST/);
     expect(r.stdout).to.contain('FIN received');
@@ -126,15 +149,34 @@ describe('the keepalive-spec command', function () {
   for (const mode of ['silent', 'garbage', 'reset', 'slowloris']) {
     it(`ends with a verdict, never a hang, against a ${mode} server started with --launch`, async () => {
       const junit = join(dir, `${mode}.xml`);
+      const html = join(dir, `${mode}.html`);
       const started = Date.now();
-      const r = await run(['server', '--launch', `node ${HOSTILE} ${mode} {port}`, '--junit', junit, '--timeout', '1000', '--idle-max', '2'], {
-        timeout: 60_000,
-      });
+      const r = await run(
+        [
+          'server',
+          '--launch',
+          `node ${HOSTILE} ${mode} {port}`,
+          '--junit',
+          junit,
+          '--html',
+          html,
+          '--timeout',
+          '1000',
+          '--idle-max',
+          '2',
+        ],
+        {
+          timeout: 60_000,
+        },
+      );
       expect(r.exitCode, r.stdout + r.stderr).to.equal(1);
       expect(Date.now() - started).to.be.lessThan(30_000);
       const xml = await expectValidJunit(junit);
       expect(xml).to.contain('<failure');
       if (mode === 'garbage') expect(xml, 'target bytes escaped').to.contain('\\x00\\x01garbage');
+      const page = readFileSync(html, 'utf8');
+      expect(page, 'the HTML report carries no markup from the target').to.not.match(/<script/i);
+      if (mode === 'garbage') expect(page).to.contain('&#60;script&#62;alert(1)&#60;/script&#62;');
       const pid = /pid (\d+)/.exec(r.stdout)?.[1];
       expect(pid, 'the launched pid is shown').to.be.a('string');
       expect(liveInGroup(Number(pid)), 'processes left in the launched process group').to.deep.equal([]);
@@ -143,10 +185,25 @@ describe('the keepalive-spec command', function () {
 
   it('writes the JUnit file with the unrun scenarios skipped when interrupted', async () => {
     const junit = join(dir, 'interrupted.xml');
-    const child = execa('node', [CLI, 'server', '--launch', `node ${HOSTILE} silent {port}`, '--junit', junit, '--timeout', '20000', '--concurrency', '1'], {
-      reject: false,
-      env: { CI: 'true' },
-    });
+    const child = execa(
+      'node',
+      [
+        CLI,
+        'server',
+        '--launch',
+        `node ${HOSTILE} silent {port}`,
+        '--junit',
+        junit,
+        '--timeout',
+        '20000',
+        '--concurrency',
+        '1',
+      ],
+      {
+        reject: false,
+        env: { CI: 'true' },
+      },
+    );
     await new Promise((r) => setTimeout(r, 1500));
     child.kill('SIGINT');
     const r = await child;
