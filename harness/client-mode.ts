@@ -21,7 +21,10 @@ export function resolveDriver(spec: ClientDriverSpec): { command: string; descri
     return { command: spec.driver, description: `driver: ${spec.driver}` };
   }
   const t = findClientTarget(spec.target!);
-  if (!t) throw new TargetError(`unknown client target ${JSON.stringify(spec.target)} (see: keepalive-spec targets)`);
+  if (!t)
+    throw new TargetError(
+      `unknown client target ${JSON.stringify(spec.target)} (see: keepalive-spec targets)`,
+    );
   return { command: t.command(), description: `${t.name} (${t.description})` };
 }
 

@@ -4,7 +4,13 @@
 // check every connection with the requests that arrived on it.
 
 import { fail, skip } from './check.js';
-import { type DriverLine, type DriverPlan, type DriverRun, planDeadline, runDriver } from './launch/driver.js';
+import {
+  type DriverLine,
+  type DriverPlan,
+  type DriverRun,
+  planDeadline,
+  runDriver,
+} from './launch/driver.js';
 import { type Finding, harnessError, type Scenario, type ScenarioInfo, type TimingConfig } from './model.js';
 import { buildResponse, type ResponseSpec } from './wire/build.js';
 import { Aborted } from './wire/conn.js';
@@ -136,7 +142,9 @@ export class ClientCtx {
           }
         } else if (reply.response !== undefined) {
           const bytes =
-            typeof reply.response === 'string' || Buffer.isBuffer(reply.response) ? reply.response : buildResponse(reply.response);
+            typeof reply.response === 'string' || Buffer.isBuffer(reply.response)
+              ? reply.response
+              : buildResponse(reply.response);
           if (!(await conn.write(bytes))) return;
         }
         const after = reply.after ?? 'keep';
@@ -188,7 +196,9 @@ export function clientScenario(spec: ClientScenarioSpec): ClientScenario {
     ...info,
     role: 'client',
     budgetMs: (t) =>
-      plan.requests.reduce((n, r) => n + (r.delayMs ?? 0), 0) + t.timeoutMs * (plan.requests.length + 1) + settle(t),
+      plan.requests.reduce((n, r) => n + (r.delayMs ?? 0), 0) +
+      t.timeoutMs * (plan.requests.length + 1) +
+      settle(t),
     async run(ctx) {
       const obs = await ctx.exercise(plan, script ?? defaultScript, settle(ctx.timing));
       return judge(obs, check);
@@ -199,9 +209,14 @@ export function clientScenario(spec: ClientScenarioSpec): ClientScenario {
 /** Driver trouble is the harness's, not the client's; exit 3 means "cannot", a skip. */
 function judge(obs: ClientObservation, check: (o: ClientObservation) => Finding): Finding {
   const { run } = obs;
-  if (run.unsupported) skip(`the driver cannot do this plan (exit status 3)${run.stderr ? `: ${run.stderr.split('\n').pop()}` : ''}`);
+  if (run.unsupported)
+    skip(
+      `the driver cannot do this plan (exit status 3)${run.stderr ? `: ${run.stderr.split('\n').pop()}` : ''}`,
+    );
   if (run.problems.length > 0)
-    return harnessError(`driver error: ${run.problems.join('; ')}${run.stderr ? ` (stderr: ${run.stderr.split('\n').slice(-3).join(' | ')})` : ''}`);
+    return harnessError(
+      `driver error: ${run.problems.join('; ')}${run.stderr ? ` (stderr: ${run.stderr.split('\n').slice(-3).join(' | ')})` : ''}`,
+    );
   return check(obs);
 }
 
@@ -214,7 +229,13 @@ export function describeConns(obs: ClientObservation): string {
     .map((c) => {
       const reqs = c.requests.map((r) => `${r.msg.method} ${r.msg.target}`).join(', ') || 'no request';
       const end =
-        c.clientRstAt !== undefined ? ', client RST' : c.clientFinAt !== undefined ? ', client FIN' : c.serverFinAt !== undefined ? ', server closed' : ', open';
+        c.clientRstAt !== undefined
+          ? ', client RST'
+          : c.clientFinAt !== undefined
+            ? ', client FIN'
+            : c.serverFinAt !== undefined
+              ? ', server closed'
+              : ', open';
       const err = c.parseError ? `, unparsable bytes: ${c.parseError.message}` : '';
       return `${c.label}: ${reqs}${end}${err}`;
     })
@@ -224,7 +245,10 @@ export function describeConns(obs: ClientObservation): string {
 /** 'status 200, body "ok /a"' or 'error "socket hang up"' or 'no line (the driver was killed at its deadline)' */
 export function describeLine(obs: ClientObservation, id: string): string {
   const l = obs.line(id);
-  if (!l) return obs.run.timedOut ? 'no result: the client was still busy when the harness stopped it (a hang)' : 'no result';
+  if (!l)
+    return obs.run.timedOut
+      ? 'no result: the client was still busy when the harness stopped it (a hang)'
+      : 'no result';
   if (l.error !== undefined) return `error ${JSON.stringify(l.error.slice(0, 200))}`;
   return `status ${l.status}, body ${JSON.stringify((l.body ?? '').slice(0, 120))}`;
 }

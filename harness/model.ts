@@ -71,6 +71,8 @@ export interface Scenario<Ctx> extends ScenarioInfo {
    * scenarios see of these rules on their connections is reported here, once.
    */
   owns?: string[];
+  /** 'tls': meaningful only over TLS (https targets); skipped elsewhere */
+  transport?: 'tls';
   run(ctx: Ctx): Promise<Finding>;
 }
 

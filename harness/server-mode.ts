@@ -181,13 +181,14 @@ export async function runServerSuite(
   opts: ServerRunOptions,
   hooks: RunHooks,
 ): Promise<Result[]> {
+  const insecure = spec.insecure || running.tlsInsecure;
   const overrides = Object.fromEntries(
     Object.entries(spec.resources ?? {}).filter(([, v]) => v !== undefined),
   );
-  let info = targetInfo(running.url, { ...running.resources, ...overrides }, spec.insecure);
+  let info = targetInfo(running.url, { ...running.resources, ...overrides }, insecure);
   if (Object.keys(running.resources).length === 0) {
     const discovered = await discoverResources(info, opts.timing, hooks.signal);
-    info = targetInfo(running.url, { ...discovered, ...info.resources }, spec.insecure);
+    info = targetInfo(running.url, { ...discovered, ...info.resources }, insecure);
   }
   const sightings = new Sightings();
   return runScenarios<ServerCtx>({

@@ -24,17 +24,37 @@ const ids = (client ? clientScenarios() : serverScenarios())
 const run = (target: string, only?: string[]): Promise<Map<string, Result>> =>
   client ? runClientAgainst(target, only) : runAgainst(target, only);
 const started = Date.now();
-const faulty = (client ? FAULTY_CLIENTS : FAULTY_SERVERS).filter((f) => f.breaks.some((id) => ids.includes(id)));
-const [ref, ...runs] = await Promise.all([
+const faulty = (client ? FAULTY_CLIENTS : FAULTY_SERVERS).filter((f) =>
+  f.breaks.some((id) => ids.includes(id)),
+);
+const tlsIds = new Set(
+  serverScenarios()
+    .filter((s) => s.transport === 'tls')
+    .map((s) => s.id),
+);
+const [ref, refTls, ...runs] = await Promise.all([
   run('reference', ids),
-  ...faulty.map((f) => run(`faulty:${f.name}`, f.breaks.filter((id) => ids.includes(id)))),
+  client
+    ? Promise.resolve(new Map<string, Result>())
+    : run(
+        'reference-tls',
+        ids.filter((id) => tlsIds.has(id)),
+      ),
+  ...faulty.map((f) =>
+    run(
+      `faulty:${f.name}`,
+      f.breaks.filter((id) => ids.includes(id)),
+    ),
+  ),
 ]);
 let bad = 0;
 for (const id of ids) {
-  const r = ref!.get(id)!;
+  const r = (tlsIds.has(id) ? refTls : ref)!.get(id)!;
   const ok = r.outcome === 'pass' || r.outcome === 'info';
   if (!ok) bad++;
-  console.log(`${ok ? 'ok ' : 'BAD'} reference            ${id}: ${r.outcome} ${JSON.stringify(r.finding).slice(0, 160)}`);
+  console.log(
+    `${ok ? 'ok ' : 'BAD'} reference            ${id}: ${r.outcome} ${JSON.stringify(r.finding).slice(0, 160)}`,
+  );
   if (verbose || !ok) console.log(evidence(r));
   const catchers = faulty.filter((f) => f.breaks.includes(id));
   if (catchers.length === 0) {
@@ -45,7 +65,9 @@ for (const id of ids) {
     const fr = runs[faulty.indexOf(f)]!.get(id)!;
     const caught = fr.outcome === 'fail';
     if (!caught) bad++;
-    console.log(`${caught ? 'ok ' : 'BAD'} faulty:${f.name.padEnd(12)} ${id}: ${fr.outcome} ${JSON.stringify(fr.finding).slice(0, 160)}`);
+    console.log(
+      `${caught ? 'ok ' : 'BAD'} faulty:${f.name.padEnd(12)} ${id}: ${fr.outcome} ${JSON.stringify(fr.finding).slice(0, 160)}`,
+    );
     if (verbose || !caught) console.log(evidence(fr));
   }
 }
@@ -54,8 +76,11 @@ if (args.includes('--collateral')) {
   for (const f of faulty) {
     const all = await run(`faulty:${f.name}`);
     for (const [id, r] of all) {
-      if (f.breaks.includes(id) || r.outcome === 'pass' || r.outcome === 'info' || r.outcome === 'skip') continue;
-      console.log(`collateral faulty:${f.name} also ${r.outcome}s ${id} (${r.scenario.area}): ${JSON.stringify(r.finding).slice(0, 200)}`);
+      if (f.breaks.includes(id) || r.outcome === 'pass' || r.outcome === 'info' || r.outcome === 'skip')
+        continue;
+      console.log(
+        `collateral faulty:${f.name} also ${r.outcome}s ${id} (${r.scenario.area}): ${JSON.stringify(r.finding).slice(0, 200)}`,
+      );
     }
   }
 }

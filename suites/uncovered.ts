@@ -2,7 +2,6 @@
 // the scenarios' `covers`; this file only holds the reasons for the gaps.
 
 export const UNCOVERED_REASONS: Record<string, string> = {
-  'TLS-02': 'needs an https target that the suite can prove both ways; not built yet',
 };
 
 /** The reason for any client-role gap while client mode is not built. */

@@ -1,6 +1,9 @@
 import { FAULTY_SERVERS } from './faulty/servers/index.js';
 import { startEmbedded } from './servers/embedded.js';
+import { TEST_CERT, TEST_KEY } from './servers/tls/test-cert.js';
 import type { ServerTarget } from './types.js';
+
+const TEST_TLS = { key: Buffer.from(TEST_KEY), cert: Buffer.from(TEST_CERT) };
 
 export const REFERENCE_TARGET: ServerTarget = {
   name: 'reference',
@@ -8,13 +11,25 @@ export const REFERENCE_TARGET: ServerTarget = {
   start: (opts) => startEmbedded('reference', opts),
 };
 
+export const REFERENCE_TLS_TARGET: ServerTarget = {
+  name: 'reference-tls',
+  description: 'the reference server over HTTPS (self-signed certificate: use --insecure)',
+  start: (opts) => startEmbedded('reference-tls', { ...opts, tls: TEST_TLS }),
+};
+
 export const SERVER_TARGETS: ServerTarget[] = [
   REFERENCE_TARGET,
+  REFERENCE_TLS_TARGET,
   ...FAULTY_SERVERS.map(
     (f): ServerTarget => ({
       name: `faulty:${f.name}`,
       description: `faulty: ${f.description}`,
-      start: (opts) => startEmbedded(`faulty:${f.name}`, { ...opts, ...f.options }, f.connection),
+      start: (opts) =>
+        startEmbedded(
+          `faulty:${f.name}`,
+          { ...opts, ...f.options, ...(f.tls ? { tls: TEST_TLS } : {}) },
+          f.connection,
+        ),
     }),
   ),
 ];

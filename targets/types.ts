@@ -24,6 +24,8 @@ export interface RunningTarget {
   stop(): Promise<void>;
   /** resolves if the target dies on its own, with a one-line reason */
   died?: Promise<string>;
+  /** served with our own test certificate: connect without verifying it */
+  tlsInsecure?: boolean;
 }
 
 export interface ServerTargetOptions {

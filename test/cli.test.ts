@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { validateXML } from 'xmllint-wasm';
+import { freePort, waitForPort } from '../harness/launch/ports.js';
+import { launch } from '../harness/launch/process.js';
 import { AREA_KEYS } from '../harness/model.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'harness', 'cli.js');
@@ -77,6 +79,25 @@ describe('the keepalive-spec command', function () {
     expect(report.results).to.have.length(listed.length);
     expect(report.counts.fail).to.equal(0);
     expect(report.results[0].transcript.length).to.be.greaterThan(0);
+  });
+
+  it('tests an https URL (with --insecure for a self-signed certificate) and refuses an untrusted one without it', async () => {
+    const port = await freePort();
+    const server = launch(
+      `node ${join(import.meta.dirname, '..', 'dist', 'targets', 'servers', 'reference-main.js')} --tls --idle 1 --port ${port}`,
+    );
+    try {
+      await waitForPort('127.0.0.1', port, 10_000);
+      const url = `https://127.0.0.1:${port}/`;
+      const ok = await run(['server', url, '--insecure', '--area', 'persistence,close', ...FAST.slice(0, 4)]);
+      expect(ok.exitCode, ok.stdout + ok.stderr).to.equal(0);
+      expect(ok.stdout).to.match(/close-tls-closure-alert/);
+      const refused = await run(['server', url, '--area', 'persistence']);
+      expect(refused.exitCode).to.equal(2);
+      expect(refused.stderr).to.match(/cannot complete TLS with 127\.0\.0\.1:\d+: (SELF_SIGNED|DEPTH_ZERO)/);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('exits 2 with a one-line reason when the target is unreachable', async () => {

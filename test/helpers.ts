@@ -1,11 +1,11 @@
 // Shared by the tests: run scenarios against built-in targets through the same entry points the CLI uses.
 
-import type { Result, TimingConfig } from '../harness/model.js';
 import { runClientSuite } from '../harness/client-mode.js';
+import type { Result, TimingConfig } from '../harness/model.js';
 import { clientScenarios, serverScenarios } from '../harness/registry.js';
-import { findClientTarget } from '../targets/clients/index.js';
 import { runServerSuite, startServerTarget } from '../harness/server-mode.js';
 import { evidence } from '../reports/text.js';
+import { findClientTarget } from '../targets/clients/index.js';
 
 export const TEST_TIMING: TimingConfig = { timeoutMs: 2000, idleMaxMs: 4000 };
 /** built-in targets in tests idle out after this long, so idle scenarios finish fast */

@@ -73,7 +73,8 @@ export async function runDriver(
         problems.push(`a line that is not JSON: ${text.slice(0, 120)}`);
         return;
       }
-      if (typeof line?.id !== 'string' || !ids.has(line.id)) problems.push(`a line for an unknown request id: ${text.slice(0, 120)}`);
+      if (typeof line?.id !== 'string' || !ids.has(line.id))
+        problems.push(`a line for an unknown request id: ${text.slice(0, 120)}`);
       else if (lines.has(line.id)) problems.push(`a second line for ${line.id}`);
       else if (typeof line.status !== 'number' && typeof line.error !== 'string')
         problems.push(`a line with neither "status" nor "error": ${text.slice(0, 120)}`);

@@ -7,6 +7,7 @@ import * as tls from 'node:tls';
 import type { CrossRule } from '../crosscheck.js';
 import { type Req, toBuffer } from './build.js';
 import { connectionOptions, fieldValues, type HttpResponse, type ParseError, Parser } from './parse.js';
+import { TlsTap } from './tls-tap.js';
 import type { Transcript } from './transcript.js';
 
 export interface Endpoint {
@@ -82,52 +83,67 @@ export interface ConnOptions {
   observe?: (rule: CrossRule, what: string) => void;
 }
 
+/** Resolve once `socket` emits `event`; reject on error, timeout or abort. */
+function ready(
+  socket: net.Socket,
+  event: string,
+  ep: Endpoint,
+  opts: ConnOptions,
+  what: string,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      opts.signal.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(
+      () => done(new ConnectError(`${what} ${ep.host}:${ep.port} timed out after ${opts.timeoutMs} ms`)),
+      opts.timeoutMs,
+    );
+    const onAbort = () => done(new Aborted());
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    socket.once(event, () => done());
+    socket.once('error', (e: NodeJS.ErrnoException) =>
+      done(
+        new ConnectError(
+          `cannot ${what === 'connect to' ? 'connect to' : 'complete TLS with'} ${ep.host}:${ep.port}: ${e.code ?? e.message}`,
+        ),
+      ),
+    );
+  });
+}
+
 export async function openConn(ep: Endpoint, opts: ConnOptions): Promise<Conn> {
   const { transcript, label, signal } = opts;
   if (signal.aborted) throw new Aborted();
-  const socket: net.Socket = ep.tls
-    ? tls.connect({
-        host: ep.host,
-        port: ep.port,
+  const raw = net.connect({ host: ep.host, port: ep.port, allowHalfOpen: true, noDelay: true });
+  let socket: net.Socket = raw;
+  let tap: TlsTap | undefined;
+  try {
+    await ready(raw, 'connect', ep, opts, 'connect to');
+    if (ep.tls) {
+      // TLS through a tap that sees the record layer, so closure alerts can be judged (RFC 9112 §9.8).
+      tap = new TlsTap(raw);
+      socket = tls.connect({
+        socket: tap.duplex,
         servername: net.isIP(ep.host) ? undefined : ep.host,
         rejectUnauthorized: !ep.insecure,
         ALPNProtocols: ['http/1.1'],
         // honoured by tls.connect at run time, missing from its type
         allowHalfOpen: true,
-      } as tls.ConnectionOptions)
-    : net.connect({ host: ep.host, port: ep.port, allowHalfOpen: true, noDelay: true });
-  const readyEvent = ep.tls ? 'secureConnect' : 'connect';
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(new ConnectError(`connect to ${ep.host}:${ep.port} timed out after ${opts.timeoutMs} ms`)),
-        opts.timeoutMs,
-      );
-      const onAbort = () => reject(new Aborted());
-      signal.addEventListener('abort', onAbort, { once: true });
-      socket.once(readyEvent, () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      });
-      socket.once('error', (e: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        reject(new ConnectError(`cannot connect to ${ep.host}:${ep.port}: ${e.code ?? e.message}`));
-      });
-    });
+      } as tls.ConnectionOptions);
+      await ready(socket, 'secureConnect', ep, opts, 'TLS with');
+    }
   } catch (e) {
     socket.destroy();
+    raw.destroy();
     throw e;
   }
-  if (ep.tls) socket.setNoDelay(true);
-  const conn = new Conn(socket, opts);
-  transcript.record(
-    label,
-    'connect',
-    `${socket.remoteAddress}:${socket.remotePort}${ep.tls ? ' (TLS)' : ''}`,
-  );
+  const conn = new Conn(socket, opts, tap);
+  const proto = tap ? ` (${(socket as tls.TLSSocket).getProtocol() ?? 'TLS'})` : '';
+  transcript.record(label, 'connect', `${raw.remoteAddress}:${raw.remotePort}${proto}`);
   return conn;
 }
 
@@ -158,6 +174,8 @@ export class Conn {
   constructor(
     readonly socket: net.Socket,
     opts: ConnOptions,
+    /** over TLS: the record-layer tap under the TLS socket */
+    readonly tlsTap?: TlsTap,
   ) {
     this.label = opts.label;
     this.transcript = opts.transcript;
@@ -200,6 +218,11 @@ export class Conn {
     const onAbort = () => this.destroy();
     this.signal.addEventListener('abort', onAbort, { once: true });
     socket.once('close', () => this.signal.removeEventListener('abort', onAbort));
+  }
+
+  /** Over TLS, after the peer's FIN: whether a closure alert came first. */
+  closureAlert(): { alert: boolean; how: string } | undefined {
+    return this.tlsTap?.closureBeforeFin((this.socket as tls.TLSSocket).getProtocol?.() ?? null);
   }
 
   /** True once the peer's FIN or RST has been seen. */

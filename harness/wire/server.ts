@@ -158,7 +158,14 @@ export class ServerConn {
   /** Wait for the client to end the connection. */
   async waitEnd(timeoutMs: number): Promise<ServerEnd | 'open'> {
     const r = await this.until(
-      () => (this.clientRstAt !== undefined ? 'rst' : this.clientFinAt !== undefined ? 'fin' : this.closedAt !== undefined ? 'rst' : undefined),
+      () =>
+        this.clientRstAt !== undefined
+          ? 'rst'
+          : this.clientFinAt !== undefined
+            ? 'fin'
+            : this.closedAt !== undefined
+              ? 'rst'
+              : undefined,
       timeoutMs,
     );
     return r === 'timeout' ? 'open' : (r as ServerEnd);

@@ -9,6 +9,7 @@ import { http10 } from './http10.js';
 import { persistence } from './persistence.js';
 import { pipelining } from './pipelining.js';
 import { timeouts } from './timeouts.js';
+import { tlsScenarios } from './tls.js';
 
 /** Every server-mode scenario; the registry orders them area by area. */
 export const SERVER_SCENARIOS: ServerScenario[] = [
@@ -18,6 +19,7 @@ export const SERVER_SCENARIOS: ServerScenario[] = [
   ...pipelining,
   ...chunked,
   ...close,
+  ...tlsScenarios,
   ...timeouts,
   ...framing,
   ...bodyless,

@@ -20,5 +20,6 @@ export async function startEmbedded(
     resources: { ...REFERENCE_RESOURCES },
     description: `${name} (embedded, ${url.host}, idle timeout ${server.opts.idleTimeoutMs} ms)`,
     stop: () => server.stop(),
+    tlsInsecure: Boolean(opts.tls),
   };
 }

@@ -4,6 +4,7 @@
 // server with exactly one method overridden.
 
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { buildResponse, chunkedBody, type HeaderList } from '../../harness/wire/build.js';
 import {
   connectionOptions,
@@ -24,7 +25,12 @@ export interface ReferenceOptions {
   lingerMs?: number;
   host?: string;
   port?: number;
+  /** serve HTTPS with this key and certificate (PEM) */
+  tls?: { key: Buffer; cert: Buffer };
 }
+
+/** Over TLS: the TCP socket under a connection's TLS socket (a faulty target may close it bare). */
+export const rawSocketOf = new WeakMap<net.Socket, net.Socket>();
 
 /** Paths the reference serves; scenarios find them through the target's resources. */
 export const REFERENCE_RESOURCES = {
@@ -78,12 +84,22 @@ export class ReferenceServer {
       lingerMs: opts.lingerMs ?? 1000,
       host: opts.host ?? '127.0.0.1',
       port: opts.port ?? 0,
-    };
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-      socket.on('error', () => {});
-      new Connection(socket, this.opts);
+      tls: opts.tls,
+    } as Required<ReferenceOptions>;
+    const tlsOpts = opts.tls;
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (raw) => {
+      this.sockets.add(raw);
+      raw.on('close', () => this.sockets.delete(raw));
+      raw.on('error', () => {});
+      if (!tlsOpts) {
+        new Connection(raw, this.opts);
+        return;
+      }
+      // TLS over the raw socket we hold, so a faulty target can end TCP without a closure alert.
+      const socket = new tls.TLSSocket(raw, { isServer: true, ...tlsOpts, ALPNProtocols: ['http/1.1'] });
+      socket.on('error', () => raw.destroy());
+      rawSocketOf.set(socket, raw);
+      socket.once('secure', () => new Connection(socket, this.opts));
     });
   }
 
@@ -93,7 +109,7 @@ export class ReferenceServer {
       this.server.listen(this.opts.port, this.opts.host, () => resolve());
     });
     const addr = this.server.address() as net.AddressInfo;
-    return new URL(`http://${this.opts.host}:${addr.port}/`);
+    return new URL(`${this.opts.tls ? 'https' : 'http'}://${this.opts.host}:${addr.port}/`);
   }
 
   async stop(): Promise<void> {
@@ -378,7 +394,7 @@ export class ReferenceConnection {
     clearTimeout(this.timer);
     this.queue.length = 0;
     if (this.socket.isPaused()) this.socket.resume();
-    this.socket.end();
+    this.endWrite();
     if (this.clientEnded) {
       this.socket.destroySoon();
       return;
@@ -391,8 +407,13 @@ export class ReferenceConnection {
   protected closeNow(): void {
     this.closing = true;
     clearTimeout(this.timer);
-    this.socket.end();
+    this.endWrite();
     this.socket.destroySoon();
+  }
+
+  /** End our side: FIN over TCP; over TLS a closure alert first (RFC 9112 §9.8). */
+  protected endWrite(): void {
+    this.socket.end();
   }
 }
 

@@ -8,6 +8,7 @@ import { http10Faults } from './http10.js';
 import { persistenceFaults } from './persistence.js';
 import { pipeliningFaults } from './pipelining.js';
 import { timeoutsFaults } from './timeouts.js';
+import { tlsFaults } from './tls.js';
 import type { FaultyServer } from './types.js';
 
 /** Every faulty server target, area by area. */
@@ -18,6 +19,7 @@ export const FAULTY_SERVERS: FaultyServer[] = [
   ...pipeliningFaults,
   ...chunkedFaults,
   ...closeFaults,
+  ...tlsFaults,
   ...timeoutsFaults,
   ...framingFaults,
   ...bodylessFaults,

@@ -10,4 +10,6 @@ export interface FaultyServer {
   description: string;
   connection: ConnectionClass;
   options?: Partial<ReferenceOptions>;
+  /** serve over TLS (for the TLS rules) */
+  tls?: boolean;
 }
