@@ -6,6 +6,7 @@ import { ConsoleReporter } from '../reports/console.js';
 import { writeHtml } from '../reports/html.js';
 import { writeJson } from '../reports/json.js';
 import { writeJunit } from '../reports/junit.js';
+import { CLIENT_TARGETS } from '../targets/clients/index.js';
 import { SERVER_TARGETS } from '../targets/index.js';
 import { resolveDriver, runClientSuite } from './client-mode.js';
 import { coverage, coverageMarkdown } from './coverage.js';
@@ -46,6 +47,8 @@ interface ServerOptions extends CommonOptions {
   postPath?: string;
   largePath?: string;
   noContentPath?: string;
+  slowPath?: string;
+  echoPath?: string;
   targetIdle: number;
   startupTimeout: number;
 }
@@ -230,6 +233,8 @@ async function runServer(url: string | undefined, o: ServerOptions): Promise<num
       postPath: o.postPath,
       largePath: o.largePath,
       noContentPath: o.noContentPath,
+      slowPath: o.slowPath,
+      echoPath: o.echoPath,
     },
   };
   return runMode(
@@ -343,22 +348,39 @@ function printCoverage(role: string | undefined, o: { json: boolean; markdown: b
 }
 
 function listTargets(o: { json: boolean }): number {
-  const rows = SERVER_TARGETS.map((t) => ({
-    name: t.name,
-    role: 'server',
-    description: t.description,
-    requires: t.requires ?? null,
-  }));
+  const rows = [
+    ...SERVER_TARGETS.map((t) => ({
+      name: t.name,
+      role: 'server',
+      description: t.description,
+      requires: t.requires ?? null,
+    })),
+    ...CLIENT_TARGETS.map((t) => ({
+      name: t.name,
+      role: 'client',
+      description: t.description,
+      requires: t.requires ?? null,
+      install: t.install ?? null,
+      installed: t.installed ? t.installed() : true,
+    })),
+  ];
   if (o.json) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
   }
-  process.stdout.write('server targets (keepalive-spec server --target <name>):\n');
-  for (const r of rows)
-    process.stdout.write(
-      `  ${r.name.padEnd(34)} ${r.description}${r.requires ? ` (needs ${r.requires})` : ''}\n`,
-    );
-  process.stdout.write('\nclient drivers: none built in yet (client mode is planned)\n');
+  const print = (role: string, heading: string) => {
+    process.stdout.write(heading);
+    for (const r of rows.filter((x) => x.role === role)) {
+      let needs = r.requires ? ` (needs ${r.requires})` : '';
+      if (r.requires && 'installed' in r)
+        needs = r.installed
+          ? ` (needs ${r.requires}: installed)`
+          : ` (needs ${r.requires}: NOT INSTALLED${r.install ? `; Debian/Ubuntu: ${r.install}` : ''})`;
+      process.stdout.write(`  ${r.name.padEnd(34)} ${r.description}${needs}\n`);
+    }
+  };
+  print('server', 'server targets (keepalive-spec server --target <name>):\n');
+  print('client', '\nclient drivers (keepalive-spec client --target <name>):\n');
   return 0;
 }
 
@@ -403,6 +425,16 @@ Examples:
         resourcePath,
       )
       .option('--no-content-path <path>', 'a resource that answers 204', resourcePath)
+      .option(
+        '--slow-path <path>',
+        'a resource that takes a while to answer (pipelining order)',
+        resourcePath,
+      )
+      .option(
+        '--echo-path <path>',
+        'a resource that echoes a POST body (truncated-body checks)',
+        resourcePath,
+      )
       .option('--target-idle <seconds>', 'idle timeout of a built-in target', positiveSeconds, 2)
       .option(
         '--startup-timeout <ms>',
