@@ -13,9 +13,9 @@ import {
 } from './launch/driver.js';
 import { type Finding, harnessError, type Scenario, type ScenarioInfo, type TimingConfig } from './model.js';
 import { buildResponse, type ResponseSpec } from './wire/build.js';
-import { Aborted } from './wire/conn.js';
-import { type ReceivedRequest, ScriptedServer, type ServerConn } from './wire/server.js';
+import { type HttpRequest, type ReceivedRequest, ScriptedServer, type ServerConn } from './wire/server.js';
 import type { Transcript } from './wire/transcript.js';
+import { Aborted, sleep } from './wire/wait.js';
 
 export interface PlanStep {
   id: string;
@@ -51,6 +51,14 @@ export interface Reply {
 /** The script: the reply to a request, knowing where it arrived (conn.index, req.index). */
 export type Script = (req: ReceivedRequest, conn: ServerConn) => Reply | Promise<Reply>;
 
+/**
+ * An early answer: called when a request's header section is complete, before
+ * its body. A reply is written at once (whatever else is pending on the
+ * connection) and the request, if it ever completes, is not given to the
+ * script; undefined lets the request complete and go to the script as usual.
+ */
+export type EarlyScript = (head: HttpRequest, conn: ServerConn) => Reply | undefined;
+
 /** A 200 whose body names the path: the default answer. */
 export const ok = (body: string, headers: ResponseSpec['headers'] = []): Reply => ({
   response: { status: 200, headers: [['Content-Type', 'text/plain'], ...headers], body },
@@ -84,8 +92,17 @@ export class ClientCtx {
   private servers: ScriptedServer[] = [];
 
   /** Run a plan against a script; everything the check needs comes back. */
-  async exercise(plan: ClientPlan, script: Script, settleMs = 0): Promise<ClientObservation> {
-    const server = new ScriptedServer(this.transcript, this.signal, (conn) => void this.serve(conn, script));
+  async exercise(
+    plan: ClientPlan,
+    script: Script,
+    settleMs = 0,
+    early?: EarlyScript,
+  ): Promise<ClientObservation> {
+    const server = new ScriptedServer(
+      this.transcript,
+      this.signal,
+      (conn) => void this.serve(conn, script, early),
+    );
     this.servers.push(server);
     const base = await server.listen();
     const wire: DriverPlan = {
@@ -128,48 +145,56 @@ export class ClientCtx {
   }
 
   /** Answer requests on one connection, in order, as the script says. */
-  private async serve(conn: ServerConn, script: Script): Promise<void> {
+  private async serve(conn: ServerConn, script: Script, early?: EarlyScript): Promise<void> {
+    /** positions (req.index) of the requests answered at their header section */
+    const answeredEarly = new Set<number>();
+    if (early)
+      conn.onHead = (head) => {
+        const reply = early(head, conn);
+        if (!reply) return;
+        answeredEarly.add(conn.parser.messages.length + 1);
+        void this.answer(conn, reply).catch((e) => {
+          if (!(e instanceof Aborted)) throw e;
+        });
+      };
     try {
       for (;;) {
         const req = await conn.nextRequest(this.timing.idleMaxMs + this.timing.timeoutMs * 10);
         if (typeof req === 'string') return;
-        const reply = await script(req, conn);
-        if (reply.delayMs) await this.sleep(reply.delayMs);
-        if (reply.pieces) {
-          for (const [i, piece] of reply.pieces.entries()) {
-            if (i > 0 && reply.pieceDelayMs) await this.sleep(reply.pieceDelayMs);
-            if (!(await conn.write(piece))) return;
-          }
-        } else if (reply.response !== undefined) {
-          const bytes =
-            typeof reply.response === 'string' || Buffer.isBuffer(reply.response)
-              ? reply.response
-              : buildResponse(reply.response);
-          if (!(await conn.write(bytes))) return;
-        }
-        const after = reply.after ?? 'keep';
-        if (after === 'keep') continue;
-        if (reply.afterDelayMs) await this.sleep(reply.afterDelayMs);
-        if (after === 'reset') conn.reset();
-        else if (after === 'close') conn.close();
-        else conn.halfClose();
-        if (after !== 'half-close') return;
+        if (answeredEarly.has(req.index)) continue;
+        if (!(await this.answer(conn, await script(req, conn)))) return;
       }
     } catch (e) {
       if (!(e instanceof Aborted)) throw e;
     }
   }
 
+  /** Write one reply and do what it says to the connection; false once nothing more will be written. */
+  private async answer(conn: ServerConn, reply: Reply): Promise<boolean> {
+    if (reply.delayMs) await this.sleep(reply.delayMs);
+    if (reply.pieces) {
+      for (const [i, piece] of reply.pieces.entries()) {
+        if (i > 0 && reply.pieceDelayMs) await this.sleep(reply.pieceDelayMs);
+        if (!(await conn.write(piece))) return false;
+      }
+    } else if (reply.response !== undefined) {
+      const bytes =
+        typeof reply.response === 'string' || Buffer.isBuffer(reply.response)
+          ? reply.response
+          : buildResponse(reply.response);
+      if (!(await conn.write(bytes))) return false;
+    }
+    const after = reply.after ?? 'keep';
+    if (after === 'keep') return true;
+    if (reply.afterDelayMs) await this.sleep(reply.afterDelayMs);
+    if (after === 'reset') conn.reset();
+    else if (after === 'close') conn.close();
+    else conn.halfClose();
+    return after === 'half-close';
+  }
+
   sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.signal.addEventListener('abort', done, { once: true });
-    });
+    return sleep(ms, this.signal);
   }
 
   async cleanup(): Promise<void> {
@@ -181,8 +206,11 @@ export class ClientCtx {
 export type ClientScenario = Scenario<ClientCtx> & { role: 'client' };
 
 export interface ClientScenarioSpec extends Omit<ScenarioInfo, 'role'> {
-  plan: ClientPlan;
+  /** the plan, or a plan derived from the timing (e.g. an idle pause bounded by --idle-max) */
+  plan: ClientPlan | ((t: TimingConfig) => ClientPlan);
   script?: Script;
+  /** answers given at a request's header section, before its body (e.g. an early 413) */
+  early?: EarlyScript;
   /** after the driver exits, how long to watch the connections end (e.g. for the client's FIN) */
   settleMs?: number | ((t: TimingConfig) => number);
   check(obs: ClientObservation): Finding;
@@ -190,17 +218,22 @@ export interface ClientScenarioSpec extends Omit<ScenarioInfo, 'role'> {
 
 /** A client scenario from its declarative parts. */
 export function clientScenario(spec: ClientScenarioSpec): ClientScenario {
-  const { plan, script, settleMs, check, ...info } = spec;
+  const { plan: planSpec, script, early, settleMs, check, ...info } = spec;
   const settle = (t: TimingConfig) => (typeof settleMs === 'function' ? settleMs(t) : (settleMs ?? 0));
+  const planOf = (t: TimingConfig) => (typeof planSpec === 'function' ? planSpec(t) : planSpec);
   return {
     ...info,
     role: 'client',
-    budgetMs: (t) =>
-      plan.requests.reduce((n, r) => n + (r.delayMs ?? 0), 0) +
-      t.timeoutMs * (plan.requests.length + 1) +
-      settle(t),
+    budgetMs: (t) => {
+      const plan = planOf(t);
+      return (
+        plan.requests.reduce((n, r) => n + (r.delayMs ?? 0), 0) +
+        t.timeoutMs * (plan.requests.length + 1) +
+        settle(t)
+      );
+    },
     async run(ctx) {
-      const obs = await ctx.exercise(plan, script ?? defaultScript, settle(ctx.timing));
+      const obs = await ctx.exercise(planOf(ctx.timing), script ?? defaultScript, settle(ctx.timing), early);
       return judge(obs, check);
     },
   };

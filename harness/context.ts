@@ -7,8 +7,9 @@ import { skip } from './check.js';
 import type { Sightings } from './crosscheck.js';
 import type { Scenario, TimingConfig } from './model.js';
 import { buildRequest, type HeaderList, type Req, type RequestSpec } from './wire/build.js';
-import { Aborted, type Conn, type Endpoint, openConn } from './wire/conn.js';
+import { type Conn, type Endpoint, openConn } from './wire/conn.js';
 import type { Transcript } from './wire/transcript.js';
+import { Aborted, sleep } from './wire/wait.js';
 
 export interface ServerTargetInfo {
   url: URL;
@@ -112,17 +113,10 @@ export class ServerCtx {
     return this.transcript.now();
   }
 
+  /** A pause; throws Aborted when the scenario is cancelled meanwhile. */
   async sleep(ms: number): Promise<void> {
     if (this.signal.aborted) throw new Aborted();
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.signal.addEventListener('abort', done, { once: true });
-    });
+    await sleep(ms, this.signal);
     if (this.signal.aborted) throw new Aborted();
   }
 

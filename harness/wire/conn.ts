@@ -9,6 +9,9 @@ import { type Req, toBuffer } from './build.js';
 import { connectionOptions, fieldValues, type HttpResponse, type ParseError, Parser } from './parse.js';
 import { TlsTap } from './tls-tap.js';
 import type { Transcript } from './transcript.js';
+import { Aborted, Waiters } from './wait.js';
+
+export { Aborted };
 
 export interface Endpoint {
   host: string;
@@ -16,14 +19,6 @@ export interface Endpoint {
   tls: boolean;
   /** skip certificate checks (--insecure) */
   insecure?: boolean;
-}
-
-/** Thrown out of any wait when the scenario is cancelled (deadline or Ctrl-C). */
-export class Aborted extends Error {
-  constructor(reason = 'cancelled') {
-    super(reason);
-    this.name = 'Aborted';
-  }
 }
 
 /** The connection could not be made: a broken precondition, never a conformance verdict. */
@@ -160,7 +155,7 @@ export class Conn {
   private readonly timeoutMs: number;
   private readonly signal: AbortSignal;
   private readonly doneAt = new WeakMap<HttpResponse, number>();
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
   private sentFin = false;
   /** requests sent as Req, in order; the n-th final response answers the n-th */
   private readonly sentReqs: Req[] = [];
@@ -278,7 +273,7 @@ export class Conn {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        this.waiters.delete(check);
+        this.socket.off('close', onClose);
         resolve(r);
       };
       // A write blocked by flow control for longer than the read timeout is a verdict of its own.
@@ -286,10 +281,9 @@ export class Conn {
         () => finish({ ok: false, error: `write blocked by flow control for ${this.timeoutMs} ms` }),
         this.timeoutMs,
       );
-      const check = () => {
-        if (this.destroyed) finish({ ok: false, error: 'connection cancelled' });
-      };
-      this.waiters.add(check);
+      const onClose = () =>
+        finish({ ok: false, error: 'the connection closed before the bytes were written' });
+      this.socket.once('close', onClose);
       this.socket.write(buf, (err) => {
         if (err) finish({ ok: false, error: (err as NodeJS.ErrnoException).code ?? err.message });
         else finish({ ok: true });
@@ -539,30 +533,12 @@ export class Conn {
   }
 
   private wake(): void {
-    for (const w of [...this.waiters]) w();
+    this.waiters.wake();
   }
 
   /** Poll `check` on every wire event until it yields a value or the deadline passes. */
-  private async until<T>(check: () => T | undefined, timeoutMs: number): Promise<T | 'timeout'> {
-    const deadline = this.now() + timeoutMs;
-    for (;;) {
-      if (this.signal.aborted) throw new Aborted();
-      const v = check();
-      if (v !== undefined) return v;
-      const left = deadline - this.now();
-      if (left <= 0) return 'timeout';
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.waiters.delete(done);
-          this.signal.removeEventListener('abort', done);
-          resolve();
-        };
-        const timer = setTimeout(done, left);
-        this.waiters.add(done);
-        this.signal.addEventListener('abort', done, { once: true });
-      });
-    }
+  private until<T>(check: () => T | undefined, timeoutMs: number): Promise<T | 'timeout'> {
+    return this.waiters.until(check, timeoutMs, this.signal);
   }
 }
 

@@ -4,9 +4,9 @@
 // connection: which requests came on which connection is the evidence for reuse.
 
 import * as net from 'node:net';
-import { Aborted } from './conn.js';
 import { type HttpRequest, type ParseError, Parser } from './parse.js';
 import type { Transcript } from './transcript.js';
+import { Aborted, Waiters } from './wait.js';
 
 export interface ReceivedRequest {
   msg: HttpRequest;
@@ -33,9 +33,11 @@ export class ServerConn {
   serverFinAt?: number;
   closedAt?: number;
   /** bytes received after the last complete request (a partial next one, or garbage) */
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
   private headAt = 0;
   private destroyed = false;
+  /** called when a request's header section is complete, before its body (early answers) */
+  onHead?: (head: HttpRequest) => void;
 
   constructor(
     readonly socket: net.Socket,
@@ -48,8 +50,9 @@ export class ServerConn {
     this.openedAt = transcript.now();
     this.parser = new Parser({
       kind: 'request',
-      onHead: () => {
+      onHead: (head) => {
         this.headAt = this.transcript.now();
+        this.onHead?.(head as HttpRequest);
       },
     });
     transcript.record(this.label, 'connect', `client ${socket.remoteAddress}:${socket.remotePort} connected`);
@@ -179,36 +182,18 @@ export class ServerConn {
   }
 
   private wake(): void {
-    for (const w of [...this.waiters]) w();
+    this.waiters.wake();
   }
 
-  private async until<T>(check: () => T | undefined, timeoutMs: number): Promise<T | 'timeout'> {
-    const deadline = this.transcript.now() + timeoutMs;
-    for (;;) {
-      if (this.signal.aborted) throw new Aborted();
-      const v = check();
-      if (v !== undefined) return v;
-      const left = deadline - this.transcript.now();
-      if (left <= 0) return 'timeout';
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.waiters.delete(done);
-          this.signal.removeEventListener('abort', done);
-          resolve();
-        };
-        const timer = setTimeout(done, left);
-        this.waiters.add(done);
-        this.signal.addEventListener('abort', done, { once: true });
-      });
-    }
+  private until<T>(check: () => T | undefined, timeoutMs: number): Promise<T | 'timeout'> {
+    return this.waiters.until(check, timeoutMs, this.signal);
   }
 }
 
 export class ScriptedServer {
   readonly conns: ServerConn[] = [];
   private readonly server: net.Server;
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
 
   constructor(
     private readonly transcript: Transcript,
@@ -220,7 +205,7 @@ export class ScriptedServer {
       socket.on('error', () => {});
       const conn = new ServerConn(socket, this.conns.length + 1, transcript, signal);
       this.conns.push(conn);
-      for (const w of [...this.waiters]) w();
+      this.waiters.wake();
       onConnection(conn);
     });
     signal.addEventListener('abort', () => void this.close(), { once: true });
@@ -247,21 +232,18 @@ export class ScriptedServer {
 
   /** Resolve when `n` connections have been accepted, or after timeoutMs. */
   async waitForConnections(n: number, timeoutMs: number): Promise<boolean> {
-    const deadline = this.transcript.now() + timeoutMs;
-    while (this.conns.length < n) {
-      const left = deadline - this.transcript.now();
-      if (left <= 0 || this.signal.aborted) return false;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.waiters.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, left);
-        this.waiters.add(done);
-      });
+    try {
+      return (
+        (await this.waiters.until(
+          () => (this.conns.length >= n ? true : undefined),
+          timeoutMs,
+          this.signal,
+        )) === true
+      );
+    } catch (e) {
+      if (e instanceof Aborted) return false;
+      throw e;
     }
-    return true;
   }
 }
 
