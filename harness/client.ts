@@ -266,9 +266,11 @@ export function describeConns(obs: ClientObservation): string {
           ? ', client RST'
           : c.clientFinAt !== undefined
             ? ', client FIN'
-            : c.serverFinAt !== undefined
-              ? ', server closed'
-              : ', open';
+            : c.serverRstAt !== undefined
+              ? ', server reset'
+              : c.serverFinAt !== undefined
+                ? ', server closed'
+                : ', open';
       const err = c.parseError ? `, unparsable bytes: ${c.parseError.message}` : '';
       return `${c.label}: ${reqs}${end}${err}`;
     })

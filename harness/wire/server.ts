@@ -31,6 +31,8 @@ export class ServerConn {
   clientFinAt?: number;
   clientRstAt?: number;
   serverFinAt?: number;
+  /** when the harness reset the connection (RST) */
+  serverRstAt?: number;
   closedAt?: number;
   /** bytes received after the last complete request (a partial next one, or garbage) */
   private readonly waiters = new Waiters();
@@ -154,6 +156,7 @@ export class ServerConn {
   reset(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.serverRstAt = this.transcript.now();
     this.transcript.record(this.label, 'rst', 'the harness reset the connection');
     this.socket.resetAndDestroy();
   }

@@ -28,10 +28,14 @@ export interface Plan {
   requests: PlanRequest[];
 }
 
-export type Line = { id: string; status: number; body: string; headers: Record<string, string> } | { id: string; error: string };
+export type Line =
+  | { id: string; status: number; body: string; headers: Record<string, string> }
+  | { id: string; error: string };
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 const MAX_PER_ORIGIN = 6;
+/** a request body is written in pieces this large, with a look at the connection between them */
+const PIECE = 64 * 1024;
 
 /** One pooled connection. */
 export class Connection {
@@ -59,7 +63,7 @@ export class Connection {
         return;
       }
       this.receivedNow += chunk.length;
-      this.parser.push(chunk);
+      this.client.receive(this, chunk);
       this.wake();
     });
     socket.on('end', () => {
@@ -153,6 +157,11 @@ export class ReferenceClient {
     return !c.ended;
   }
 
+  /** Bytes of the response in progress arrived: the connection's parser frames them. */
+  receive(c: Connection, chunk: Buffer): void {
+    c.parser.push(chunk);
+  }
+
   /** Data on an idle connection is not a response (RFC 9112 §9.2): drop the connection, unless it is only CRLFs. */
   onIdleData(c: Connection, chunk: Buffer): void {
     if (/^[\r\n]*$/.test(chunk.toString('latin1'))) return;
@@ -168,7 +177,10 @@ export class ReferenceClient {
 
   /** The request bytes: Host, the plan's headers, Content-Length for a body. */
   protected requestBytes(req: PlanRequest, url: URL): Buffer {
-    const lines = [`${req.method} ${url.pathname}${url.search} HTTP/${this.httpVersion}`, `Host: ${url.host}`];
+    const lines = [
+      `${req.method} ${url.pathname}${url.search} HTTP/${this.httpVersion}`,
+      `Host: ${url.host}`,
+    ];
     const headers = { ...(req.headers ?? {}) };
     if (this.httpVersion === '1.0' && !Object.keys(headers).some((h) => h.toLowerCase() === 'connection'))
       headers.Connection = 'keep-alive';
@@ -181,7 +193,9 @@ export class ReferenceClient {
 
   /** After a complete response: may the connection carry another request? (RFC 9112 §9.3, §9.6) */
   protected keepAfter(req: PlanRequest, res: HttpResponse): boolean {
-    const sent = connectionOptions(Object.entries(req.headers ?? {}).map(([name, value]) => ({ name, value })));
+    const sent = connectionOptions(
+      Object.entries(req.headers ?? {}).map(([name, value]) => ({ name, value })),
+    );
     if (sent.has('close')) return false;
     const opts = connectionOptions(res.headers);
     if (opts.has('close')) return false;
@@ -197,9 +211,33 @@ export class ReferenceClient {
     return c.parser.messages.length > 0 || c.parser.pendingBytes > 0 || c.parser.error !== undefined;
   }
 
+  /** A connection that may carry no further request is closed at once, not left for the server to reap (RFC 9112 §9.6). */
+  protected retire(c: Connection): void {
+    c.close();
+  }
+
   /** May this failed request be sent again, transparently? (RFC 9110 §9.2.2) */
   protected mayRetry(req: PlanRequest, conn: Connection, beforeAnyByte: boolean, attempt: number): boolean {
     return attempt === 0 && conn.used && beforeAnyByte && IDEMPOTENT.has(req.method.toUpperCase());
+  }
+
+  /**
+   * Write the request; a body goes in pieces, and between them the client looks
+   * at the connection (RFC 9112 §9.5): once the server has closed its side, or
+   * the client is closing after an early response, the rest is not sent.
+   * True when every byte was written.
+   */
+  protected async send(conn: Connection, bytes: Buffer): Promise<boolean> {
+    for (let at = 0; at < bytes.length; at += PIECE) {
+      if (at > 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (conn.dead || conn.ended) return false;
+      }
+      const piece = bytes.subarray(at, at + PIECE);
+      const written = await new Promise<boolean>((resolve) => conn.socket.write(piece, (e) => resolve(!e)));
+      if (!written) return false;
+    }
+    return true;
   }
 
   async perform(req: PlanRequest): Promise<Line> {
@@ -212,7 +250,7 @@ export class ReferenceClient {
         return { id: req.id, error: `connect failed: ${(e as Error).message}` };
       }
       conn.receivedNow = 0;
-      conn.socket.write(this.requestBytes(req, url));
+      const sent = this.send(conn, this.requestBytes(req, url));
       const r = await conn.response(req.method.toUpperCase());
       if ('failure' in r) {
         conn.close();
@@ -220,8 +258,12 @@ export class ReferenceClient {
         return { id: req.id, error: r.failure };
       }
       conn.used = true;
+      const keep = this.keepAfter(req, r);
+      // Closing: a body still being sent stops at its next piece (RFC 9112 §9.5).
+      if (!keep) this.retire(conn);
+      const whole = await sent;
       conn.busy = false;
-      if (!this.keepAfter(req, r) || this.poisoned(conn)) conn.close();
+      if (!keep || !whole || this.poisoned(conn)) this.retire(conn);
       const headers: Record<string, string> = {};
       for (const h of r.headers) headers[h.name.toLowerCase()] = h.value;
       return { id: req.id, status: r.status, body: r.body.toString('latin1'), headers };
