@@ -25,6 +25,10 @@ export function resolveDriver(spec: ClientDriverSpec): { command: string; descri
     throw new TargetError(
       `unknown client target ${JSON.stringify(spec.target)} (see: keepalive-spec targets)`,
     );
+  if (t.installed && !t.installed())
+    throw new TargetError(
+      `client target ${t.name} needs ${t.requires ?? 'a program'}, which is not installed${t.install ? ` (Debian/Ubuntu: ${t.install})` : ''}`,
+    );
   return { command: t.command(), description: `${t.name} (${t.description})` };
 }
 

@@ -347,17 +347,29 @@ function printCoverage(role: string | undefined, o: { json: boolean; markdown: b
   return 0;
 }
 
+interface TargetRow {
+  name: string;
+  role: 'server' | 'client';
+  description: string;
+  requires: string | null;
+  /** client drivers: how to install what they need, and whether it is installed */
+  install?: string | null;
+  installed?: boolean;
+}
+
 function listTargets(o: { json: boolean }): number {
-  const rows = [
+  const rows: TargetRow[] = [
     ...SERVER_TARGETS.map((t) => ({
       name: t.name,
-      role: 'server',
+      role: 'server' as const,
       description: t.description,
       requires: t.requires ?? null,
+      install: t.install ?? null,
+      installed: t.installed ? t.installed() : true,
     })),
     ...CLIENT_TARGETS.map((t) => ({
       name: t.name,
-      role: 'client',
+      role: 'client' as const,
       description: t.description,
       requires: t.requires ?? null,
       install: t.install ?? null,
@@ -372,7 +384,7 @@ function listTargets(o: { json: boolean }): number {
     process.stdout.write(heading);
     for (const r of rows.filter((x) => x.role === role)) {
       let needs = r.requires ? ` (needs ${r.requires})` : '';
-      if (r.requires && 'installed' in r)
+      if (r.requires && r.installed !== undefined)
         needs = r.installed
           ? ` (needs ${r.requires}: installed)`
           : ` (needs ${r.requires}: NOT INSTALLED${r.install ? `; Debian/Ubuntu: ${r.install}` : ''})`;

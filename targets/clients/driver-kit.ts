@@ -1,0 +1,115 @@
+// What the built-in drivers for real clients share (driver protocol v1, CONTRACT.md):
+// read the plan, print one JSON line per request, exit 3 for "cannot", run the
+// plan's steps in order or all at once, and a pause server for command-line
+// clients that have no pause between the URLs of one invocation.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DriverLine, DriverPlan, PlanRequest } from '../../harness/launch/driver.js';
+
+export type { DriverLine, DriverPlan, PlanRequest };
+
+export async function readPlan(): Promise<DriverPlan> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as DriverPlan;
+}
+
+/** One line on standard output (a pipe: written synchronously on POSIX). */
+export function emit(line: DriverLine): void {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+/** Exit status 3: the client cannot do what the plan asks. */
+export function unsupported(why: string): never {
+  process.stderr.write(`${why}\n`);
+  process.exit(3);
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Steps one after another (each after its delay), or all at once; a line for each. */
+export async function runSteps(
+  plan: DriverPlan,
+  perform: (r: PlanRequest) => Promise<DriverLine>,
+): Promise<void> {
+  if (plan.concurrent) {
+    await Promise.all(plan.requests.map(async (r) => emit(await perform(r))));
+    return;
+  }
+  for (const r of plan.requests) {
+    if (r.delayMs) await sleep(r.delayMs);
+    emit(await perform(r));
+  }
+}
+
+/** Response headers as one lower-case name -> value map (repeated fields joined with ", "). */
+export function headerMap(pairs: Iterable<[string, string | string[] | undefined]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of pairs) {
+    if (value === undefined) continue;
+    const key = name.toLowerCase();
+    const v = Array.isArray(value) ? value.join(', ') : value;
+    out[key] = key in out ? `${out[key]}, ${v}` : v;
+  }
+  return out;
+}
+
+// ---- for drivers that run a command-line client ---------------------------------
+
+const children = new Set<ChildProcess>();
+const cleanups: Array<() => void> = [];
+
+/** Run the cleanups (temporary files, the pause server); at the end, or when stopped. */
+export function cleanUp(): void {
+  for (const fn of cleanups.splice(0)) fn();
+}
+
+// The harness stops a driver with SIGTERM to its process group; stopped otherwise,
+// a driver still takes its client down with it.
+process.on('SIGTERM', () => {
+  for (const child of children) child.kill('SIGTERM');
+  cleanUp();
+  process.exit(143);
+});
+
+/** A temporary directory, removed by cleanUp(). */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Start the client (its log on a pipe: `.stderr`), to be stopped along with the driver. */
+export function spawnClient(command: string, args: string[], env?: NodeJS.ProcessEnv) {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env });
+  children.add(child);
+  child.on('close', () => children.delete(child));
+  return child;
+}
+
+/**
+ * A loopback server whose `/pause/<n>/<ms>` answers `204` + `Connection: close` after <ms>.
+ * curl and wget fetch all the URLs of one invocation back to back; a pause URL between
+ * two plan steps is the plan's delay, spent inside the same process, so the client's
+ * connection to the harness stays in its pool (a different origin, closed after each pause).
+ * Returns the URL of pause <n> (any number that makes it unique) lasting <ms>; closed by cleanUp().
+ */
+export async function startPauseServer(): Promise<(n: number, ms: number) => string> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    const ms = Number(/^\/pause\/\d+\/(\d+)$/.exec(req.url ?? '')?.[1] ?? 0);
+    setTimeout(() => {
+      res.writeHead(204, { Connection: 'close' });
+      res.end();
+    }, ms);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  cleanups.push(() => server.close());
+  return (n, ms) => `http://127.0.0.1:${port}/pause/${n}/${Math.round(ms)}`;
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Driver protocol v1 for Node's built-in fetch (undici) with its default global
+// dispatcher: a keep-alive pool per origin. undici speaks only HTTP/1.1 here:
+// a "1.0" plan exits 3.
+
+import {
+  type DriverLine,
+  headerMap,
+  type PlanRequest,
+  readPlan,
+  runSteps,
+  unsupported,
+} from './driver-kit.js';
+
+/** undici hides the reason in `cause` ("fetch failed" / "terminated" alone say little). */
+function reason(e: unknown): string {
+  const err = e as Error & { cause?: Error & { code?: string } };
+  const cause = err.cause ? `: ${err.cause.code ? `${err.cause.code} ` : ''}${err.cause.message}` : '';
+  return `${err.name}: ${err.message}${cause}`;
+}
+
+async function perform(r: PlanRequest): Promise<DriverLine> {
+  try {
+    const res = await fetch(r.url, { method: r.method, headers: r.headers, body: r.body });
+    const body = Buffer.from(await res.arrayBuffer()).toString('latin1');
+    return { id: r.id, status: res.status, body, headers: headerMap(res.headers.entries()) };
+  } catch (e) {
+    return { id: r.id, error: reason(e) };
+  }
+}
+
+const plan = await readPlan();
+if (plan.httpVersion === '1.0') unsupported('fetch (undici) cannot speak HTTP/1.0');
+await runSteps(plan, perform);
+// Idle pooled sockets do not hold the process; a socket still busy would: do not wait for it.
+setTimeout(() => process.exit(0), 1000).unref();
