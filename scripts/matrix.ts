@@ -1,0 +1,272 @@
+// The compliance matrix: npm run matrix [-- --server-only | --client-only] [--only name,name]
+//
+// Runs the server suite against every installed server target and the client
+// suite against every installed client driver, one target at a time (real
+// programs compete for the CPU), through the built CLI. Writes
+//   docs/matrix.md    targets x scenarios, outcome symbols, versions, date
+//   docs/matrix.html  the same, with every failure and warning's evidence and transcript
+// and keeps each run's JSON in out/matrix/.
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { execa } from 'execa';
+import { AREA_KEYS, type Outcome, type Role } from '../harness/model.js';
+import { VERSION } from '../harness/version.js';
+import { escapeHtml } from '../reports/html.js';
+import { OUTCOMES } from '../reports/symbols.js';
+import { CLIENT_TARGETS } from '../targets/clients/index.js';
+import { SERVER_TARGETS } from '../targets/index.js';
+
+const { values } = parseArgs({
+  options: {
+    'server-only': { type: 'boolean', default: false },
+    'client-only': { type: 'boolean', default: false },
+    only: { type: 'string' },
+  },
+});
+const ROOT = join(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist', 'harness', 'cli.js');
+const OUT = join(ROOT, 'out', 'matrix');
+const DOCS = join(ROOT, 'docs');
+mkdirSync(OUT, { recursive: true });
+
+interface RunResult {
+  id: string;
+  title: string;
+  area: string;
+  level: string;
+  rfc: string;
+  covers: string[];
+  outcome: Outcome;
+  judgedLevel: string;
+  finding: { kind: string; summary?: string; reason?: string; expected?: string; seen?: string };
+  transcript: Array<{ t: number; conn: string; type: string; text?: string; data?: string; length?: number }>;
+}
+
+interface Column {
+  role: Role;
+  name: string;
+  version: string;
+  description: string;
+  results: Map<string, RunResult>;
+  wallMs: number;
+}
+
+/** First line of a program's version output, for the matrix header. */
+function versionOf(cmd: string, args: string[], pick = (s: string) => s.split('\n')[0]!.trim()): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 });
+  const text = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+  return r.status === 0 || text ? pick(text) : 'unknown';
+}
+
+const python = '/usr/bin/python3';
+const VERSIONS: Record<string, () => string> = {
+  reference: () => `keepalive-spec ${VERSION}`,
+  'reference-tls': () => `keepalive-spec ${VERSION}, Node ${process.versions.node} TLS`,
+  nginx: () => versionOf('/usr/sbin/nginx', ['-v'], (s) => s.replace(/^nginx version: /, '')),
+  apache: () => versionOf('/usr/sbin/apache2', ['-v'], (s) => /Apache\/\S+/.exec(s)?.[0] ?? s),
+  apache2: () => versionOf('/usr/sbin/apache2', ['-v'], (s) => /Apache\/\S+/.exec(s)?.[0] ?? s),
+  lighttpd: () => versionOf('/usr/sbin/lighttpd', ['-v'], (s) => s.split(' ')[0] ?? s),
+  h2o: () => versionOf('h2o', ['--version'], (s) => s.split('\n')[0]!),
+  caddy: () => versionOf('caddy', ['version'], (s) => `caddy ${s.split(' ')[0]}`),
+  haproxy: () => versionOf('haproxy', ['-v'], (s) => /HAProxy version \S+/.exec(s)?.[0] ?? s),
+  'gunicorn-sync': () => versionOf(python, ['-c', 'import gunicorn;print("gunicorn",gunicorn.__version__)']),
+  'gunicorn-gthread': () =>
+    versionOf(python, ['-c', 'import gunicorn;print("gunicorn",gunicorn.__version__)']),
+  uvicorn: () => versionOf(python, ['-c', 'import uvicorn;print("uvicorn",uvicorn.__version__)']),
+  'python-http-1.0': () => `Python ${versionOf(python, ['--version']).replace('Python ', '')} http.server`,
+  'python-http-1.1': () => `Python ${versionOf(python, ['--version']).replace('Python ', '')} http.server`,
+  'node-http': () => `Node ${process.versions.node}`,
+  'node-fetch': () => `Node ${process.versions.node} (undici ${process.versions.undici ?? '?'})`,
+  curl: () => versionOf('curl', ['--version'], (s) => s.split(' ').slice(0, 2).join(' ')),
+  wget: () => versionOf('wget', ['--version'], (s) => s.split('\n')[0]!.split(' ').slice(0, 3).join(' ')),
+  'python-http-client': () => versionOf('python3', ['--version']),
+  'python-requests': () =>
+    versionOf('python3', [
+      '-c',
+      'import requests,sys;print("requests",requests.__version__,"on Python",sys.version.split()[0])',
+    ]),
+};
+
+async function runTarget(role: Role, name: string, description: string): Promise<Column> {
+  const json = join(OUT, `${role}-${name}.json`);
+  const args = [CLI, role, '--target', name, '--json', json, '--quiet'];
+  if (role === 'server') args.push('--target-idle', '2');
+  const t0 = Date.now();
+  const r = await execa('node', args, {
+    reject: false,
+    env: { CI: 'true', NO_COLOR: '1' },
+    timeout: 600_000,
+  });
+  if (r.exitCode === 2) throw new Error(`${role} ${name}: ${r.stderr.trim()}`);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as { results: RunResult[]; target: string };
+  const version = (VERSIONS[name] ?? (() => 'unknown'))();
+  console.log(
+    `${role} ${name} (${version}): ${Object.entries(countOf(report.results))
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  return {
+    role,
+    name,
+    version,
+    description,
+    results: new Map(report.results.map((x) => [x.id, x])),
+    wallMs: Date.now() - t0,
+  };
+}
+
+function countOf(results: RunResult[]): Record<string, number> {
+  const c: Record<string, number> = {};
+  for (const r of results) c[r.outcome] = (c[r.outcome] ?? 0) + 1;
+  return c;
+}
+
+const anchor = (c: Column, id: string) => `${c.role}-${c.name}-${id}`.replace(/[^a-zA-Z0-9_.-]/g, '_');
+const NOTABLE: ReadonlySet<Outcome> = new Set(['fail', 'warn', 'error']);
+
+function markdown(columns: Column[], date: string): string {
+  const out: string[] = [
+    '# Compliance matrix',
+    '',
+    `Generated by \`npm run matrix\` on ${date} with keepalive-spec ${VERSION} (Node ${process.versions.node}, Debian packages). Do not edit by hand.`,
+    'Each cell is the outcome of one scenario against one target, without `--strict`:',
+    Object.entries(OUTCOMES)
+      .map(([o, v]) => `${v.symbol} ${o}`)
+      .join(' · ') +
+      '. Failures, warnings and harness errors link to their evidence and transcript in [matrix.html](matrix.html).',
+    '',
+    'Built-in server targets run with a 2 s idle timeout. A failure is the program breaking the cited rule on the wire; each one was checked against its transcript before publishing.',
+    '',
+  ];
+  for (const role of ['server', 'client'] as const) {
+    const cols = columns.filter((c) => c.role === role);
+    if (cols.length === 0) continue;
+    out.push(`## ${role === 'server' ? 'Servers' : 'Clients'}`, '');
+    out.push('| target | version | pass | fail | warn | info | skip |', '|---|---|---|---|---|---|---|');
+    for (const c of cols) {
+      const n = countOf([...c.results.values()]);
+      out.push(
+        `| \`${c.name}\` | ${c.version} | ${n.pass ?? 0} | ${n.fail ?? 0} | ${n.warn ?? 0} | ${n.info ?? 0} | ${n.skip ?? 0} |`,
+      );
+    }
+    out.push('');
+    const ids = orderedIds(cols);
+    out.push(`| scenario | ${cols.map((c) => `\`${c.name}\``).join(' | ')} |`);
+    out.push(`|---|${cols.map(() => ':-:').join('|')}|`);
+    for (const id of ids) {
+      const cells = cols.map((c) => {
+        const r = c.results.get(id);
+        if (!r) return ' ';
+        const sym = OUTCOMES[r.outcome].symbol;
+        return NOTABLE.has(r.outcome) ? `[${sym}](matrix.html#${anchor(c, id)})` : sym;
+      });
+      out.push(`| \`${id}\` | ${cells.join(' | ')} |`);
+    }
+    out.push('');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function orderedIds(cols: Column[]): string[] {
+  const all = new Map<string, RunResult>();
+  for (const c of cols) for (const r of c.results.values()) if (!all.has(r.id)) all.set(r.id, r);
+  return [...all.values()]
+    .sort((a, b) => AREA_KEYS.indexOf(a.area as never) - AREA_KEYS.indexOf(b.area as never))
+    .map((r) => r.id);
+}
+
+function transcriptText(r: RunResult): string {
+  return r.transcript
+    .map((e) => {
+      const head = `${e.t.toFixed(1).padStart(8)} ms ${(e.conn || '--').padEnd(4)} `;
+      if (e.data !== undefined)
+        return `${head}${e.type === 'send' ? '>' : '<'} ${e.data.replace(/\n(?!$)/g, `\n${' '.repeat(head.length + 2)}`)}`;
+      return `${head}${e.type}${e.text ? `: ${e.text}` : ''}`;
+    })
+    .join('\n');
+}
+
+function html(columns: Column[], date: string): string {
+  const sections: string[] = [];
+  for (const role of ['server', 'client'] as const) {
+    const cols = columns.filter((c) => c.role === role);
+    if (cols.length === 0) continue;
+    const ids = orderedIds(cols);
+    const head = cols
+      .map(
+        (c) =>
+          `<th title="${escapeHtml(c.description)}">${escapeHtml(c.name)}<br><small>${escapeHtml(c.version)}</small></th>`,
+      )
+      .join('');
+    const rows = ids
+      .map((id) => {
+        const cells = cols
+          .map((c) => {
+            const r = c.results.get(id);
+            if (!r) return '<td></td>';
+            const o = OUTCOMES[r.outcome];
+            const text = `${o.symbol}`;
+            return NOTABLE.has(r.outcome)
+              ? `<td class="${r.outcome}"><a href="#${anchor(c, id)}">${text}</a></td>`
+              : `<td class="${r.outcome}" title="${escapeHtml(r.finding.summary ?? r.finding.reason ?? '')}">${text}</td>`;
+          })
+          .join('');
+        return `<tr><th><code>${escapeHtml(id)}</code></th>${cells}</tr>`;
+      })
+      .join('\n');
+    sections.push(
+      `<h2>${role === 'server' ? 'Servers' : 'Clients'}</h2><table class="m"><tr><th>scenario</th>${head}</tr>${rows}</table>`,
+    );
+    const details = cols
+      .flatMap((c) =>
+        [...c.results.values()]
+          .filter((r) => NOTABLE.has(r.outcome))
+          .map(
+            (
+              r,
+            ) => `<details id="${anchor(c, r.id)}" class="${r.outcome}"><summary><b>${escapeHtml(c.name)}</b> · <code>${escapeHtml(r.id)}</code> · ${OUTCOMES[r.outcome].word} · ${escapeHtml(r.covers.join(', '))} ${escapeHtml(r.rfc)} ${escapeHtml(r.judgedLevel)}</summary>
+<p>${escapeHtml(r.finding.summary ?? r.finding.reason ?? '')}</p>
+${r.finding.expected ? `<p><b>expected:</b> ${escapeHtml(r.finding.expected)}<br><b>seen:</b> ${escapeHtml(r.finding.seen ?? '')}</p>` : ''}
+<pre>${escapeHtml(transcriptText(r))}</pre></details>`,
+          ),
+      )
+      .join('\n');
+    sections.push(`<h3>Evidence (${role}s)</h3>${details}`);
+  }
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>keepalive-spec compliance matrix</title>
+<style>body{font:13px system-ui,sans-serif;margin:1em}table.m{border-collapse:collapse}table.m td,table.m th{border:1px solid #d0d7de;padding:2px 6px;text-align:center}
+table.m th:first-child{text-align:left}td.pass{color:#1a7f37}td.fail{background:#ffebe9;color:#cf222e;font-weight:bold}td.warn{background:#fff8c5;color:#9a6700}
+td.info{color:#0969da}td.skip{color:#8c959f}td.error{color:#8250df}details{border:1px solid #d0d7de;margin:4px 0;padding:4px}details.fail{border-color:#cf222e}
+pre{background:#f6f8fa;padding:6px;overflow:auto;max-height:30em;font-size:11px}:target{outline:3px solid #0969da}</style></head><body>
+<h1>keepalive-spec compliance matrix</h1><p>Generated on ${escapeHtml(date)} with keepalive-spec ${escapeHtml(VERSION)}. Without --strict. Hover a cell for its finding; failures and warnings link to their transcript.</p>
+${sections.join('\n')}</body></html>\n`;
+}
+
+const only = values.only?.split(',');
+const wanted = (name: string) => !name.startsWith('faulty:') && (!only || only.includes(name));
+const columns: Column[] = [];
+if (!values['client-only'])
+  for (const t of SERVER_TARGETS.filter((t) => wanted(t.name))) {
+    if (t.installed && !t.installed()) {
+      console.log(`server ${t.name}: not installed (${t.install ?? t.requires}), left out`);
+      continue;
+    }
+    columns.push(await runTarget('server', t.name, t.description));
+  }
+if (!values['server-only'])
+  for (const t of CLIENT_TARGETS.filter((t) => wanted(t.name))) {
+    if (t.installed && !t.installed()) {
+      console.log(`client ${t.name}: not installed (${t.install ?? t.requires}), left out`);
+      continue;
+    }
+    columns.push(await runTarget('client', t.name, t.description));
+  }
+const date = new Date().toISOString().slice(0, 10);
+writeFileSync(join(DOCS, 'matrix.md'), markdown(columns, date));
+writeFileSync(join(DOCS, 'matrix.html'), html(columns, date));
+console.log('docs/matrix.md and docs/matrix.html written');
