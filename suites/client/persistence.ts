@@ -1,8 +1,15 @@
 import { fail } from '../../harness/check.js';
-import { type ClientObservation, clientScenario, describeConns, describeLine } from '../../harness/client.js';
 import type { ClientScenario } from '../../harness/client.js';
-import { satisfied } from '../../harness/model.js';
+import {
+  type ClientObservation,
+  clientScenario,
+  describeConns,
+  describeLine,
+  ok,
+} from '../../harness/client.js';
+import { measured, satisfied } from '../../harness/model.js';
 import { connectionOptions } from '../../harness/wire/parse.js';
+import type { ServerConn } from '../../harness/wire/server.js';
 
 /** Three sequential GETs, 100 ms apart: the plan of the reuse scenarios. */
 const THREE = {
@@ -25,6 +32,93 @@ export function allAnswered(obs: ClientObservation): void {
         level: 'MUST',
       });
   }
+}
+
+// ---- CONC-01 --------------------------------------------------------------------------
+
+/** Requests issued at once in the CONC-01 plan. */
+const BURST = 16;
+
+/**
+ * How long the server holds the response to /cN: at least 500 ms, 20 ms less
+ * for each later request (/c1 800 ms ... /c16 500 ms), so that the order in
+ * which responses complete differs from the order the requests were issued in:
+ * a client that pairs responses with requests by completion shows it.
+ */
+const holdOf = (target: string) => 500 + 20 * (BURST - Number(/\d+/.exec(target)?.[0] ?? BURST));
+
+/** The most connections open at the same moment (from accept to the first sign of their end). */
+function peakOpen(conns: ServerConn[]): number {
+  const edges: Array<[number, number]> = [];
+  for (const c of conns) {
+    const end = Math.min(
+      ...[c.clientFinAt, c.clientRstAt, c.serverFinAt, c.serverRstAt, c.closedAt].filter(
+        (t): t is number => t !== undefined,
+      ),
+    );
+    edges.push([c.openedAt, 1], [end, -1]);
+  }
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let open = 0;
+  let peak = 0;
+  for (const [, d] of edges) peak = Math.max(peak, (open += d));
+  return peak;
+}
+
+/**
+ * The deepest pipeline on a connection: requests that arrived before the
+ * response to the request ahead of them was written. The server answers in
+ * order, each response holdOf() after it took its request (no earlier than the
+ * previous response), so each write time below is a lower bound: a request
+ * counted here certainly came before that response.
+ */
+function pipelineDepth(c: ServerConn): number {
+  let depth = 1;
+  let writtenAt = 0;
+  const written: number[] = [];
+  for (const r of c.requests) {
+    writtenAt = Math.max(r.at, writtenAt) + holdOf(r.msg.target);
+    written.push(writtenAt);
+  }
+  c.requests.forEach((r, i) => {
+    const outstanding = written.slice(0, i).filter((w) => w > r.headAt).length + 1;
+    depth = Math.max(depth, outstanding);
+  });
+  return depth;
+}
+
+function concurrentConnections(): ClientScenario {
+  const steps = Array.from({ length: BURST }, (_, i) => ({ id: `r${i + 1}`, path: `/c${i + 1}` }));
+  return clientScenario({
+    id: 'client-concurrent-connections',
+    area: 'persistence',
+    level: 'INFO',
+    rfc: 'RFC 9112 §9.4',
+    covers: ['CONC-01'],
+    title:
+      'how many connections a client opens for 16 simultaneous requests, and whether it queues or pipelines (measurement)',
+    plan: { concurrent: true, requests: steps },
+    script: (req) => ({ ...ok(`ok ${req.msg.target}`), delayMs: holdOf(req.msg.target) }),
+    check(obs) {
+      // every request answered with its own response, and no hang (RFC 9112 §9.2: association)
+      allAnswered(obs);
+      const peak = peakOpen(obs.conns);
+      const depth = Math.max(1, ...obs.conns.map(pipelineDepth));
+      const perConn = obs.conns.map((c) => c.requests.length);
+      const queued = perConn.some((n) => n > 1);
+      return measured(
+        `peak ${peak} simultaneous connections for ${BURST} concurrent requests${peak >= BURST ? ' (unbounded)' : ''}; ` +
+          `${obs.conns.length} connections in all, requests per connection ${perConn.join('/')}; ` +
+          (depth > 1
+            ? `pipelined up to ${depth} requests on one connection`
+            : queued
+              ? 'requests beyond the pool waited for a free connection (no pipelining)'
+              : 'no request waited for another') +
+          `: ${describeConns(obs)}`,
+        peak,
+      );
+    },
+  });
 }
 
 export const persistenceClient: ClientScenario[] = [
@@ -73,4 +167,5 @@ export const persistenceClient: ClientScenario[] = [
       return satisfied(`no connection was closed unannounced after one exchange: ${describeConns(obs)}`);
     },
   }),
+  concurrentConnections(),
 ];

@@ -10,7 +10,13 @@
 // before any response byte, never a retry of POST.
 
 import * as net from 'node:net';
-import { connectionOptions, type HttpResponse, type ParseError, Parser } from '../../harness/wire/parse.js';
+import {
+  connectionOptions,
+  type HttpResponse,
+  hasField,
+  type ParseError,
+  Parser,
+} from '../../harness/wire/parse.js';
 
 export interface PlanRequest {
   id: string;
@@ -122,6 +128,8 @@ export class Connection {
 
 export class ReferenceClient {
   protected readonly pool = new Map<string, Connection[]>();
+  /** connections being opened, per origin: they count toward MAX_PER_ORIGIN */
+  private readonly connecting = new Map<string, number>();
   protected httpVersion: '1.0' | '1.1' = '1.1';
 
   // ---- the pool ---------------------------------------------------------------
@@ -138,14 +146,19 @@ export class ReferenceClient {
         return idle;
       }
       const live = list.filter((c) => !c.dead);
-      if (live.length < MAX_PER_ORIGIN) break;
+      if (live.length + (this.connecting.get(origin) ?? 0) < MAX_PER_ORIGIN) break;
       await new Promise((r) => setTimeout(r, 5));
     }
+    this.connecting.set(origin, (this.connecting.get(origin) ?? 0) + 1);
     const socket = net.connect({ host: url.hostname, port: Number(url.port || 80) });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('error', reject);
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('error', reject);
+      });
+    } finally {
+      this.connecting.set(origin, (this.connecting.get(origin) ?? 1) - 1);
+    }
     const conn = new Connection(socket, origin, this);
     conn.busy = true;
     list.push(conn);
@@ -201,6 +214,8 @@ export class ReferenceClient {
     if (opts.has('close')) return false;
     if (res.framing.kind === 'close-delimited') return false;
     if (res.clAndTe) return false;
+    // An HTTP/1.0 message with Transfer-Encoding has faulty framing: close after it (RFC 9112 §6.1).
+    if (res.version === 'HTTP/1.0' && hasField(res.headers, 'transfer-encoding')) return false;
     if (res.version === 'HTTP/1.0') return opts.has('keep-alive');
     if (this.httpVersion === '1.0') return opts.has('keep-alive');
     return true;

@@ -1,4 +1,10 @@
-import { type Connection, type Line, type PlanRequest, ReferenceClient } from '../../clients/reference-client.js';
+import {
+  type Connection,
+  type Line,
+  type Plan,
+  type PlanRequest,
+  ReferenceClient,
+} from '../../clients/reference-client.js';
 import type { FaultyClient } from './types.js';
 
 /** Closes every connection after one exchange, without saying so. */
@@ -18,6 +24,16 @@ class NoReuseAnnounced extends ReferenceClient {
   }
 }
 
+/** Issues a concurrent plan at once but labels each response with the next request id in issue order, as it completes. */
+class CompletionOrderLabels extends ReferenceClient {
+  override async runPlan(plan: Plan, emit: (line: Line) => void): Promise<void> {
+    if (!plan.concurrent) return super.runPlan(plan, emit);
+    const ids = plan.requests.map((r) => r.id);
+    let next = 0;
+    return super.runPlan(plan, (line) => emit({ ...line, id: ids[next++] ?? line.id }));
+  }
+}
+
 export const persistenceClientFaults: FaultyClient[] = [
   {
     name: 'no-reuse-silent',
@@ -30,5 +46,11 @@ export const persistenceClientFaults: FaultyClient[] = [
     breaks: ['client-reuse-sequential'],
     description: 'does not persist: Connection: close on every request',
     client: NoReuseAnnounced,
+  },
+  {
+    name: 'completion-order-labels',
+    breaks: ['client-concurrent-connections'],
+    description: 'pairs the responses to concurrent requests with requests in completion order',
+    client: CompletionOrderLabels,
   },
 ];
