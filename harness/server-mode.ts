@@ -87,7 +87,17 @@ export async function startServerTarget(
     const t = findServerTarget(spec.target);
     if (!t)
       throw new TargetError(`unknown target ${JSON.stringify(spec.target)} (see: keepalive-spec targets)`);
-    return t.start({ idleTimeoutMs });
+    if (t.installed && !t.installed())
+      throw new TargetError(`${t.name} is not installed (${t.install ?? `needs ${t.requires}`})`);
+    try {
+      return await t.start({
+        idleTimeoutMs,
+        ...(spec.startupTimeoutMs !== undefined ? { startupTimeoutMs: spec.startupTimeoutMs } : {}),
+      });
+    } catch (e) {
+      if (e instanceof TargetError) throw e;
+      throw new TargetError(`cannot start target ${t.name}: ${(e as Error).message}`);
+    }
   }
   if (spec.launch !== undefined) return launchTarget(spec.launch, spec.startupTimeoutMs ?? 10_000);
   const url = parseTargetUrl(spec.url!);

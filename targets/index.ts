@@ -1,5 +1,6 @@
 import { FAULTY_SERVERS } from './faulty/servers/index.js';
 import { startEmbedded } from './servers/embedded.js';
+import { REAL_SERVERS } from './servers/real-targets.js';
 import { TEST_CERT, TEST_KEY } from './servers/tls/test-cert.js';
 import type { ServerTarget } from './types.js';
 
@@ -20,6 +21,7 @@ export const REFERENCE_TLS_TARGET: ServerTarget = {
 export const SERVER_TARGETS: ServerTarget[] = [
   REFERENCE_TARGET,
   REFERENCE_TLS_TARGET,
+  ...REAL_SERVERS,
   ...FAULTY_SERVERS.map(
     (f): ServerTarget => ({
       name: `faulty:${f.name}`,

@@ -26,11 +26,17 @@ export interface RunningTarget {
   died?: Promise<string>;
   /** served with our own test certificate: connect without verifying it */
   tlsInsecure?: boolean;
+  /** process group ids of the processes it launched (a real server), for leak checks */
+  processGroups?: number[];
+  /** the temporary directory holding its configuration and files, removed by stop() */
+  tempDir?: string;
 }
 
 export interface ServerTargetOptions {
   /** the idle keep-alive timeout the target should use */
   idleTimeoutMs: number;
+  /** how long a launched server may take to accept TCP connections (default 10 s) */
+  startupTimeoutMs?: number;
 }
 
 export interface ServerTarget {
@@ -38,5 +44,14 @@ export interface ServerTarget {
   description: string;
   /** what must be installed, for `keepalive-spec targets` */
   requires?: string;
+  /** how to install it (Debian/Ubuntu), e.g. 'apt-get install nginx-light' */
+  install?: string;
+  /** whether what it requires is installed (absent: built in, always available) */
+  installed?(): boolean;
+  /**
+   * The most scenarios it can serve at once without starving some of them (e.g. gunicorn's
+   * sync workers serve one connection each); runs should use no higher --concurrency.
+   */
+  concurrency?: number;
   start(opts: ServerTargetOptions): Promise<RunningTarget>;
 }
