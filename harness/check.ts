@@ -65,9 +65,14 @@ export function describeEnd(e: EndObservation): string {
   return `${e.how === 'fin' ? 'FIN' : 'RST'}${when} (${e.verdict})`;
 }
 
-/** True when the response carries the `close` connection option. */
+/**
+ * True when the response announces that the connection ends after it: the
+ * `close` option, or an HTTP/1.0 response without `keep-alive` (RFC 9112 §9.3:
+ * the received version already says the connection will not persist).
+ */
 export function saysClose(res: HttpResponse): boolean {
-  return connectionOptions(res.headers).has('close');
+  const options = connectionOptions(res.headers);
+  return options.has('close') || (res.version === 'HTTP/1.0' && !options.has('keep-alive'));
 }
 
 export function saysKeepAlive(res: HttpResponse): boolean {

@@ -7,7 +7,7 @@ import { writeHtml } from '../reports/html.js';
 import { writeJson } from '../reports/json.js';
 import { writeJunit } from '../reports/junit.js';
 import { CLIENT_TARGETS } from '../targets/clients/index.js';
-import { SERVER_TARGETS } from '../targets/index.js';
+import { findServerTarget, SERVER_TARGETS } from '../targets/index.js';
 import { resolveDriver, runClientSuite } from './client-mode.js';
 import { coverage, coverageMarkdown } from './coverage.js';
 import { killAllLaunched } from './launch/process.js';
@@ -28,7 +28,8 @@ interface CommonOptions {
   strict: boolean;
   idleMax: number;
   timeout: number;
-  concurrency: number;
+  /** unset: 32, or what a built-in target asks for (a server with few workers) */
+  concurrency?: number;
   quiet: boolean;
   verbose: boolean;
 }
@@ -112,7 +113,7 @@ function addCommonOptions(cmd: Command): Command {
       positiveInt('--timeout'),
       3000,
     )
-    .option('--concurrency <n>', 'scenarios run at once', positiveInt('--concurrency'), 32)
+    .option('--concurrency <n>', 'scenarios run at once (default 32, less for built-in targets with few workers)', positiveInt('--concurrency'))
     .option('--quiet', 'print failures and the summary only', false)
     .option('--verbose', 'print the transcript of every scenario', false);
 }
@@ -210,13 +211,14 @@ async function runMode(m: ModeRun, o: CommonOptions): Promise<number> {
   return exitCodeOf(results.map((r) => r.outcome));
 }
 
-function checkCommon(o: CommonOptions): TimingConfig {
+function checkCommon(o: CommonOptions, targetConcurrency?: number): TimingConfig {
+  o.concurrency ??= targetConcurrency ?? 32;
   if (o.quiet && o.verbose) throw new UsageError('--quiet and --verbose exclude each other');
   return { timeoutMs: o.timeout, idleMaxMs: o.idleMax * 1000 };
 }
 
 async function runServer(url: string | undefined, o: ServerOptions): Promise<number> {
-  const timing = checkCommon(o);
+  const timing = checkCommon(o, o.target ? findServerTarget(o.target)?.concurrency : undefined);
   const scenarios = serverScenarios({ areas: o.area, grep: o.grep });
   if (scenarios.length === 0)
     throw new UsageError('no scenario matches --area/--grep (see: keepalive-spec list server)');
@@ -251,7 +253,7 @@ async function runServer(url: string | undefined, o: ServerOptions): Promise<num
             runServerSuite(
               running,
               spec,
-              { scenarios, timing, strict: o.strict, concurrency: o.concurrency },
+              { scenarios, timing, strict: o.strict, concurrency: o.concurrency! },
               hooks,
             ),
         };
@@ -277,7 +279,7 @@ async function runClient(o: ClientOptions): Promise<number> {
         run: (hooks) =>
           runClientSuite(
             driver.command,
-            { scenarios, timing, strict: o.strict, concurrency: o.concurrency },
+            { scenarios, timing, strict: o.strict, concurrency: o.concurrency! },
             hooks,
           ),
       }),

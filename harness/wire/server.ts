@@ -40,6 +40,8 @@ export class ServerConn {
   private destroyed = false;
   /** called when a request's header section is complete, before its body (early answers) */
   onHead?: (head: HttpRequest) => void;
+  /** every chunk received, in order, with its transcript time: for checks on raw bytes (e.g. a body cut short) */
+  readonly bytesIn: Array<{ at: number; bytes: Buffer }> = [];
 
   constructor(
     readonly socket: net.Socket,
@@ -59,7 +61,7 @@ export class ServerConn {
     });
     transcript.record(this.label, 'connect', `client ${socket.remoteAddress}:${socket.remotePort} connected`);
     socket.on('data', (chunk: Buffer) => {
-      this.transcript.record(this.label, 'recv', chunk);
+      this.bytesIn.push({ at: this.transcript.record(this.label, 'recv', chunk).t, bytes: chunk });
       const before = this.parser.messages.length;
       this.parser.push(chunk);
       this.collect(before);
@@ -158,7 +160,11 @@ export class ServerConn {
     this.destroyed = true;
     this.serverRstAt = this.transcript.now();
     this.transcript.record(this.label, 'rst', 'the harness reset the connection');
-    this.socket.resetAndDestroy();
+    // Right after halfClose() the shutdown is still in flight: resetting then fails
+    // (EINVAL) and leaks the socket handle (Node 20), so reset once it is done.
+    if (this.socket.writableEnded && !this.socket.writableFinished)
+      this.socket.once('finish', () => this.socket.resetAndDestroy());
+    else this.socket.resetAndDestroy();
   }
 
   /** Wait for the client to end the connection. */

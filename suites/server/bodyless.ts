@@ -89,11 +89,6 @@ export async function afterBodiless(
   });
 }
 
-/** The response ends the connection: `close`, or HTTP/1.0 without `keep-alive`. */
-export function closesAfter(res: HttpResponse): boolean {
-  return saysClose(res) || (res.version === 'HTTP/1.0' && !saysKeepAlive(res));
-}
-
 /** Send requests in one write, or fail. */
 export async function sendAll(c: Conn, reqs: Req[]): Promise<void> {
   const sent = await c.send(reqs);
@@ -148,7 +143,7 @@ function headScenario(v: HeadVariant): ServerScenario {
       await sendAll(c, [head, get]);
       const h = expectResponse(await c.readResponse(), head.label);
       const what = `the ${h.status} response to ${head.label}`;
-      if (closesAfter(h)) return satisfied(await closedCleanly(ctx, c, h, what));
+      if (saysClose(h)) return satisfied(await closedCleanly(ctx, c, h, what));
       const g = expectResponse(await afterBodiless(ctx, c, h, what, get.label), get.label);
       const hl = lengthOf(h);
       const note = hl === undefined ? 'HEAD response without Content-Length' : `Content-Length ${hl} on both`;
@@ -206,7 +201,7 @@ function conditionalScenario(v: ConditionalVariant): ServerScenario {
       if (nm.status !== 304)
         skip(`${cond.label} with ${v.condition}: ${clip(validator, 60)} was answered ${nm.status}, not 304`);
       const what = `the 304 response to ${cond.label} with ${v.condition}`;
-      const summary = closesAfter(nm)
+      const summary = saysClose(nm)
         ? await closedCleanly(ctx, c, nm, what)
         : `${what} was followed directly by ${describeResponse(expectResponse(await afterBodiless(ctx, c, nm, what, next.label), next.label))}`;
       const cl = lengthOf(nm);
@@ -253,7 +248,7 @@ const noContent: ServerScenario = {
         });
     }
     const what = `the 204 response to ${get.label}`;
-    if (closesAfter(res)) return satisfied(await closedCleanly(ctx, c, res, what));
+    if (saysClose(res)) return satisfied(await closedCleanly(ctx, c, res, what));
     const after = expectResponse(await afterBodiless(ctx, c, res, what, next.label), next.label);
     return satisfied(`no Content-Length or Transfer-Encoding; ${describeResponse(after)} followed directly`);
   },

@@ -2,13 +2,13 @@
 // a 100 is only interim, an early final status leaves the connection in sync, no
 // 1xx toward HTTP/1.0, and `Connection: close` takes effect after the final response.
 
-import { describeEnd, describeRead, describeResponse, fail, skip } from '../../harness/check.js';
+import { describeEnd, describeRead, describeResponse, fail, saysClose, skip } from '../../harness/check.js';
 import type { ServerCtx, ServerScenario } from '../../harness/context.js';
 import { measured, satisfied } from '../../harness/model.js';
 import type { Req } from '../../harness/wire/build.js';
 import type { Conn, ReadResult } from '../../harness/wire/conn.js';
 import type { HttpResponse } from '../../harness/wire/parse.js';
-import { closesAfter, sendAll } from './bodyless.js';
+import { sendAll } from './bodyless.js';
 import { expectEnd, surplus } from './steps.js';
 
 const BODY = 'hello';
@@ -141,7 +141,7 @@ const thenFinal: ServerScenario = {
         seen: `${shown}, then ${describeRead(fin)}`,
       });
     const res = fin.response;
-    if (closesAfter(res)) {
+    if (saysClose(res)) {
       const end = await expectEnd(c, 'after a final response that announced the close');
       return satisfied(`${shown}, then ${describeResponse(res)}, then ${describeEnd(end)} as announced`);
     }
@@ -199,7 +199,7 @@ const earlyFinal: ServerScenario = {
         : early
           ? `an early final ${describeResponse(early)}`
           : `${r.response.status} ${r.response.reason}`;
-    if (early && closesAfter(early)) {
+    if (early && saysClose(early)) {
       const end = await expectEnd(c, 'after an early final response that announced the close');
       return satisfied(`${shown}, then ${describeEnd(end)}: the body was never parsed`);
     }
@@ -214,7 +214,7 @@ const earlyFinal: ServerScenario = {
       last = await c.readResponse();
       if (last.type !== 'response') break;
       got.push(last.response);
-      if (closesAfter(last.response)) break;
+      if (saysClose(last.response)) break;
     }
     const extra = last?.type === 'response' ? await surplus(ctx, c) : [];
     const all = [...got, ...extra];
@@ -239,7 +239,7 @@ const earlyFinal: ServerScenario = {
         seen: story(),
       });
     if (nextRes) return satisfied(`${story()}: the body was discarded`);
-    if (got.some(closesAfter)) {
+    if (got.some(saysClose)) {
       const end = await expectEnd(c, 'after a final response that announced the close');
       return satisfied(`${story()}, then ${describeEnd(end)}: closed as announced, the body never answered`);
     }
