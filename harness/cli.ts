@@ -10,6 +10,10 @@ function die(e: Error): void {
   process.exit(2);
 }
 
+// A reader that went away (`| head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+});
 process.on('uncaughtException', die);
 main(process.argv.slice(2)).then(async (code) => {
   await stopAllLaunched();

@@ -359,6 +359,23 @@ interface TargetRow {
   installed?: boolean;
 }
 
+/** `  name  description…`, the description word-wrapped to the terminal (100 columns when not a terminal). */
+function wrapRow(name: string, text: string): string {
+  const width = Math.max(60, Math.min(process.stdout.columns ?? 100, 120)) - 1;
+  const indent = 2 + 28 + 1;
+  const out: string[] = [];
+  let line = `  ${name.padEnd(28)}`;
+  for (const word of text.split(/\s+/)) {
+    if (line.length + 1 + word.length > width && line.length > indent) {
+      out.push(line);
+      line = ' '.repeat(indent - 1);
+    }
+    line += ` ${word}`;
+  }
+  out.push(line);
+  return out.join('\n');
+}
+
 function listTargets(o: { json: boolean }): number {
   const rows: TargetRow[] = [
     ...SERVER_TARGETS.map((t) => ({
@@ -390,7 +407,7 @@ function listTargets(o: { json: boolean }): number {
         needs = r.installed
           ? ` (needs ${r.requires}: installed)`
           : ` (needs ${r.requires}: NOT INSTALLED${r.install ? `; Debian/Ubuntu: ${r.install}` : ''})`;
-      process.stdout.write(`  ${r.name.padEnd(34)} ${r.description}${needs}\n`);
+      process.stdout.write(`${wrapRow(r.name, `${r.description}${needs}`)}\n`);
     }
   };
   print('server', 'server targets (keepalive-spec server --target <name>):\n');

@@ -247,6 +247,32 @@ pre{background:#f6f8fa;padding:6px;overflow:auto;max-height:30em;font-size:11px}
 ${sections.join('\n')}</body></html>\n`;
 }
 
+/** target x area: counts of non-passing outcomes, for the README. */
+function areaTable(columns: Column[], role: Role): string {
+  const cols = columns.filter((c) => c.role === role);
+  const areas = AREA_KEYS.filter((a) => cols.some((c) => [...c.results.values()].some((r) => r.area === a)));
+  const lines = [`| ${role === 'server' ? 'server' : 'client driver'} | ${areas.join(' | ')} |`, `|---|${areas.map(() => ':-:').join('|')}|`];
+  for (const c of cols) {
+    const cells = areas.map((a) => {
+      const rs = [...c.results.values()].filter((r) => r.area === a);
+      const n = countOf(rs);
+      const bad = (['fail', 'warn', 'error'] as const).filter((o) => n[o]).map((o) => `${n[o]} ${OUTCOMES[o].symbol}`);
+      return bad.length ? bad.join(' ') : `${OUTCOMES.pass.symbol}`;
+    });
+    lines.push(`| \`${c.name}\` (${c.version}) | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Replace the text between <!-- matrix:NAME --> and <!-- /matrix:NAME --> in the README. */
+function updateReadme(name: string, body: string): void {
+  const file = join(ROOT, 'README.md');
+  const text = readFileSync(file, 'utf8');
+  const re = new RegExp(`(<!-- matrix:${name} -->\\n)[\\s\\S]*?(<!-- /matrix:${name} -->)`);
+  if (!re.test(text)) return;
+  writeFileSync(file, text.replace(re, `$1${body}\n$2`));
+}
+
 const only = values.only?.split(',');
 const wanted = (name: string) => !name.startsWith('faulty:') && (!only || only.includes(name));
 const columns: Column[] = [];
@@ -269,4 +295,8 @@ if (!values['server-only'])
 const date = new Date().toISOString().slice(0, 10);
 writeFileSync(join(DOCS, 'matrix.md'), markdown(columns, date));
 writeFileSync(join(DOCS, 'matrix.html'), html(columns, date));
+if (!only) {
+  if (!values['client-only']) updateReadme('servers', areaTable(columns, 'server'));
+  if (!values['server-only']) updateReadme('clients', areaTable(columns, 'client'));
+}
 console.log('docs/matrix.md and docs/matrix.html written');
