@@ -119,7 +119,7 @@ export class ClientCtx {
       })),
     };
     const run = await runDriver(this.driver, wire, {
-      deadlineMs: planDeadline(wire, this.timing.timeoutMs),
+      deadlineMs: planDeadline(wire, this.timing.timeoutMs) + handOverMs(plan),
       signal: this.signal,
       transcript: this.transcript,
     });
@@ -216,6 +216,16 @@ export interface ClientScenarioSpec extends Omit<ScenarioInfo, 'role'> {
   check(obs: ClientObservation): Finding;
 }
 
+/**
+ * Extra time for a plan with large bodies: the driver takes the whole plan in
+ * before its first request, and on a busy machine 8 MiB through a pipe took
+ * seconds. 1 s per MiB of body.
+ */
+function handOverMs(plan: ClientPlan): number {
+  const bytes = plan.requests.reduce((n, r) => n + (r.body?.length ?? 0), 0);
+  return Math.ceil(bytes / (1024 * 1024)) * 1000;
+}
+
 /** A client scenario from its declarative parts. */
 export function clientScenario(spec: ClientScenarioSpec): ClientScenario {
   const { plan: planSpec, script, early, settleMs, check, ...info } = spec;
@@ -229,6 +239,7 @@ export function clientScenario(spec: ClientScenarioSpec): ClientScenario {
       return (
         plan.requests.reduce((n, r) => n + (r.delayMs ?? 0), 0) +
         t.timeoutMs * (plan.requests.length + 1) +
+        handOverMs(plan) +
         settle(t)
       );
     },
