@@ -23,9 +23,11 @@ for (const line of text.split('\n')) {
     AREA_OF[current.id] = area;
     continue;
   }
-  const role = /^- \*\*Role:\*\* (\w+).*?· \*\*Level:\*\* (.+)$/.exec(line);
+  const role = /^- \*\*Role:\*\* (.+?) · \*\*Level:\*\* (.+)$/.exec(line);
   if (role && current) {
-    current.role = role[1]!;
+    const who = role[1]!;
+    // "server and client" is a both-role rule, written as two variants.
+    current.role = /^both|server and client/.test(who) ? 'both' : who.split(/\W/)[0]!;
     current.level = role[2]!.split(/[.;(]/)[0]!.trim();
   }
   const source = /^- \*\*Source:\*\* (.+)$/.exec(line);

@@ -249,7 +249,7 @@ export const REQUIREMENTS: Requirement[] = [
   {
     id: 'CHUNK-02',
     title: 'Unknown chunk extensions are ignored, including BWS and quoted values',
-    role: 'server',
+    role: 'both',
     level: 'MUST',
     area: 'chunked',
     source: 'RFC 9112 §7.1.1',
@@ -265,7 +265,7 @@ export const REQUIREMENTS: Requirement[] = [
   {
     id: 'CHUNK-04',
     title: '000 last-chunk, leading zeros and either hex case',
-    role: 'server',
+    role: 'both',
     level: 'MUST',
     area: 'chunked',
     source: 'RFC 9112 §7.1',
@@ -377,7 +377,7 @@ export const REQUIREMENTS: Requirement[] = [
   {
     id: 'CLOSE-04',
     title: 'The close option is parsed as a case-insensitive token list',
-    role: 'server',
+    role: 'both',
     level: 'MUST',
     area: 'close',
     source: 'RFC 9110 §7.6.1',
