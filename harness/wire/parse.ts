@@ -226,6 +226,11 @@ export class Parser {
     );
   }
 
+  /** The message whose header section is complete but not its body (also once an end cut it short). */
+  get partial(): HttpMessage | undefined {
+    return this.b.msg;
+  }
+
   /** True between messages: nothing of a next message has arrived yet. */
   get idle(): boolean {
     return this.state === 'start' && this.pos === this.buf.length && this.b.leadingEmptyLines === 0;
