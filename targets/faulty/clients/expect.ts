@@ -249,7 +249,10 @@ class BodyAbandonedKept extends ReferenceClient {
   protected override async send(conn: Connection, bytes: Buffer): Promise<boolean> {
     for (let at = 0; at < bytes.length; at += PIECE) {
       if (at > 0) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        // After the first piece, give an early response up to 2 s to arrive, so that the
+        // fault shows however loaded the machine is; then abandon the body if one came.
+        for (let waited = 0; conn.receivedNow === 0 && waited < (at === PIECE ? 2000 : 10); waited += 10)
+          await new Promise((resolve) => setTimeout(resolve, 10));
         if (conn.receivedNow > 0) return true;
         if (conn.dead || conn.ended) return false;
       }
