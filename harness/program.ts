@@ -113,7 +113,11 @@ function addCommonOptions(cmd: Command): Command {
       positiveInt('--timeout'),
       3000,
     )
-    .option('--concurrency <n>', 'scenarios run at once (default 32, less for built-in targets with few workers)', positiveInt('--concurrency'))
+    .option(
+      '--concurrency <n>',
+      'scenarios run at once (default 32, less for built-in targets with few workers)',
+      positiveInt('--concurrency'),
+    )
     .option('--quiet', 'print failures and the summary only', false)
     .option('--verbose', 'print the transcript of every scenario', false);
 }

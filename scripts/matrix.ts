@@ -251,12 +251,17 @@ ${sections.join('\n')}</body></html>\n`;
 function areaTable(columns: Column[], role: Role): string {
   const cols = columns.filter((c) => c.role === role);
   const areas = AREA_KEYS.filter((a) => cols.some((c) => [...c.results.values()].some((r) => r.area === a)));
-  const lines = [`| ${role === 'server' ? 'server' : 'client driver'} | ${areas.join(' | ')} |`, `|---|${areas.map(() => ':-:').join('|')}|`];
+  const lines = [
+    `| ${role === 'server' ? 'server' : 'client driver'} | ${areas.join(' | ')} |`,
+    `|---|${areas.map(() => ':-:').join('|')}|`,
+  ];
   for (const c of cols) {
     const cells = areas.map((a) => {
       const rs = [...c.results.values()].filter((r) => r.area === a);
       const n = countOf(rs);
-      const bad = (['fail', 'warn', 'error'] as const).filter((o) => n[o]).map((o) => `${n[o]} ${OUTCOMES[o].symbol}`);
+      const bad = (['fail', 'warn', 'error'] as const)
+        .filter((o) => n[o])
+        .map((o) => `${n[o]} ${OUTCOMES[o].symbol}`);
       return bad.length ? bad.join(' ') : `${OUTCOMES.pass.symbol}`;
     });
     lines.push(`| \`${c.name}\` (${c.version}) | ${cells.join(' | ')} |`);

@@ -205,7 +205,7 @@ export class ScriptedServer {
   private readonly waiters = new Waiters();
 
   constructor(
-    private readonly transcript: Transcript,
+    transcript: Transcript,
     private readonly signal: AbortSignal,
     /** called for each accepted connection; it drives the conversation */
     onConnection: (conn: ServerConn) => void,

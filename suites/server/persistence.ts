@@ -112,7 +112,10 @@ export const persistence: ServerScenario[] = [
     owns: ['PERSIST-03'],
     title: 'a response on a kept connection has a self-defined length, or the server closes after it',
     async run(ctx) {
-      const paths = [ctx.path, ...(ctx.target.resources.chunkedPath ? [ctx.target.resources.chunkedPath] : [])];
+      const paths = [
+        ctx.path,
+        ...(ctx.target.resources.chunkedPath ? [ctx.target.resources.chunkedPath] : []),
+      ];
       const seen: string[] = [];
       for (const path of paths) {
         const c = await ctx.connect();
@@ -133,7 +136,9 @@ export const persistence: ServerScenario[] = [
             expected: `Content-Length or chunked framing, or a close right after a close-delimited body (within ${c.graceMs} ms)`,
             seen: `${describeResponse(res)}, the connection closed ${Math.round(lag)} ms after the last byte`,
           });
-        seen.push(`${req.label}: ${res.framing.kind}${res.framing.kind === 'close-delimited' ? ' (then closed)' : ''}`);
+        seen.push(
+          `${req.label}: ${res.framing.kind}${res.framing.kind === 'close-delimited' ? ' (then closed)' : ''}`,
+        );
       }
       return satisfied(`every response is self-delimited or ends with the connection (${seen.join('; ')})`);
     },

@@ -63,7 +63,8 @@ export const persistenceFaults: FaultyServer[] = [
   {
     name: 'undelimited-stream',
     breaks: ['persist-self-delimited'],
-    description: 'sends its streamed resource without Content-Length or chunked framing and keeps the connection open',
+    description:
+      'sends its streamed resource without Content-Length or chunked framing and keeps the connection open',
     connection: UndelimitedStream,
   },
 ];
