@@ -10,7 +10,6 @@ import {
   expectResponse,
   fail,
   saysClose,
-  saysKeepAlive,
   skip,
 } from '../../harness/check.js';
 import type { ServerCtx, ServerScenario } from '../../harness/context.js';
