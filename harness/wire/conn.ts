@@ -65,6 +65,11 @@ export interface SendOptions {
   trickle?: number;
   /** pause between the writes of a split or trickled send; default 20 ms for splits, 1 ms for trickles */
   pauseMs?: number;
+  /**
+   * Between writes, wait (up to `pauseMs`) for the server to answer what it has so far, and go
+   * on as soon as response bytes arrive: proof that the server read the earlier piece on its own.
+   */
+  untilAnswered?: boolean;
 }
 
 export type SendResult = { ok: true } | { ok: false; error: string };
@@ -150,6 +155,8 @@ export class Conn {
   finAt?: number;
   /** when the last bytes arrived */
   lastDataAt?: number;
+  /** bytes received so far */
+  received = 0;
   rstAt?: number;
   private readonly transcript: Transcript;
   private readonly timeoutMs: number;
@@ -179,6 +186,7 @@ export class Conn {
     this.observe = opts.observe;
     socket.on('data', (chunk: Buffer) => {
       this.lastDataAt = this.transcript.record(this.label, 'recv', chunk).t;
+      this.received += chunk.length;
       const before = this.parser.messages.length;
       this.parser.push(chunk);
       this.stamp(before);
@@ -253,8 +261,16 @@ export class Conn {
     const all = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
     const pieces = splitBytes(all, opts);
     const pause = opts.pauseMs ?? (opts.trickle ? 1 : 20);
+    let before = this.received;
     for (let i = 0; i < pieces.length; i++) {
-      if (i > 0 && pause > 0) await this.sleep(pause);
+      if (i > 0 && pause > 0) {
+        if (opts.untilAnswered) {
+          const seen = before;
+          const r = await this.until(() => (this.received > seen || this.ended ? true : undefined), pause);
+          if (r === 'timeout') this.note(`no answer within ${pause} ms before the next piece`);
+        } else await this.sleep(pause);
+      }
+      before = this.received;
       const r = await this.write(pieces[i]!);
       if (!r.ok) return r;
     }
@@ -525,6 +541,9 @@ export class Conn {
     const grace = this.graceMs;
     const after = this.now() - last.at;
     if (!req?.persistent || res.version !== 'HTTP/1.1' || res.framing.kind === 'close-delimited') return;
+    // An end in the middle of a further response is not a close right after `res`: the scenario
+    // reading that response judges the cut (a reset may also have destroyed an announcing response).
+    if (this.parser.pendingBytes > 0) return;
     if (res.status === 408 || connectionOptions(res.headers).has('close') || after > grace) return;
     this.observe(
       'PERSIST-02',

@@ -222,6 +222,21 @@ async function answersAfterHalfClose(ctx: ServerCtx, reqs: Req[]): Promise<Findi
   c.halfClose();
   const got: HttpResponse[] = [];
   for (const req of reqs) {
+    const prev = got[got.length - 1];
+    // After a response that announces the close, later requests are not answered (RFC 9112 §9.6).
+    if (prev && saysClose(prev)) {
+      const end = await c.waitEnd({ probe: false });
+      if (end.extra.length > 0)
+        fail({
+          summary: `the server announced the close, then answered ${req.label} all the same`,
+          expected: 'no response after one that announces the close (RFC 9112 §9.6)',
+          seen: `${describeResponse(prev)}, then ${describeResponse(end.extra[0]!)}`,
+          level: 'MUST NOT',
+        });
+      return measured(
+        `${got.map((r) => r.status).join(', ')} after the half-close, announcing the close (${describeResponse(prev)}), so ${req.label} was rightly left unanswered; then ${end.how === 'open' ? 'the connection stayed open' : endAfter(c, prev, end)}`,
+      );
+    }
     const r = await c.readResponse();
     if (r.type !== 'response')
       fail({

@@ -33,11 +33,17 @@ interface Judge {
   rejects: (status: number) => boolean;
   /** the status the RFC names for the rejection; another rejecting status is a SHOULD-level finding */
   preferred?: number[];
+  /** where `preferred` comes from, for the finding */
+  rule?: string;
   /**
    * A non-rejecting answer to `first`: undefined if allowed, else what is wrong with it. With
    * `deferred`, the rest is read first, so the finding also says whether the framing stayed in step.
    */
-  answered?: (res: HttpResponse) => { why: string; level?: Level; deferred?: boolean } | undefined;
+  answered?: (
+    res: HttpResponse,
+    /** with `deferred`: the response to `last`, when it came in step after `res` */
+    next?: HttpResponse,
+  ) => { why: string; level?: Level; deferred?: boolean } | undefined;
   /** the connection stays open after a rejection */
   openLevel: Level;
   /** the connection ends without any response */
@@ -46,6 +52,11 @@ interface Judge {
   resyncLevel?: Level;
   /** `last` unanswered or wrongly answered after an accepted `first`; default: the scenario's level */
   lostLevel?: Level;
+  /**
+   * The server may rightly wait for the body `first` announces: no response within T (or a 408)
+   * is reported at this level, with what it means, instead of as a framing failure.
+   */
+  waiting?: { level: Level; why: string };
 }
 
 /** The status `GET <path>` gets on its own, to recognise its response; undefined if there is none. */
@@ -88,6 +99,13 @@ function smuggled(j: Judge, res: HttpResponse, n: number): void {
 async function judge(ctx: ServerCtx, c: Conn, j: Judge): Promise<Finding> {
   const last = j.last.label;
   const r1 = await c.readResponse();
+  if (r1.type === 'timeout' && j.waiting)
+    fail({
+      summary: `no response to ${j.first} within ${Math.round(r1.waitedMs)} ms: ${j.waiting.why}`,
+      expected: j.expected,
+      seen: describeRead(r1),
+      level: j.waiting.level,
+    });
   if (r1.type === 'timeout')
     fail({
       summary: `no response to ${j.first}: the server still waits for bytes it counts as part of it`,
@@ -105,6 +123,13 @@ async function judge(ctx: ServerCtx, c: Conn, j: Judge): Promise<Finding> {
     });
   const res = r1.response;
   smuggled(j, res, 1);
+  if (res.status === 408 && j.waiting)
+    fail({
+      summary: `${j.first} got a 408 after a wait: ${j.waiting.why}`,
+      expected: j.expected,
+      seen: describeResponse(res),
+      level: j.waiting.level,
+    });
   if (res.status === 408)
     fail({
       summary: `${j.first} got a 408: the server waited for bytes it counts as part of the request`,
@@ -137,7 +162,7 @@ async function judge(ctx: ServerCtx, c: Conn, j: Judge): Promise<Finding> {
       });
     if (j.preferred && !j.preferred.includes(res.status))
       fail({
-        summary: `${j.first} was rejected with ${res.status}, not ${j.preferred.join(' or ')}`,
+        summary: `${j.first} was refused with ${res.status} and the connection closed, so nothing could desynchronise; ${j.rule ?? 'the rule'} asks for ${j.preferred.join(' or ')}`,
         expected: `a ${j.preferred.join(' or ')} response, then the end of the connection`,
         seen: `${describeResponse(res)}, then ${describeEnd(end)}`,
         level: 'SHOULD',
@@ -145,8 +170,9 @@ async function judge(ctx: ServerCtx, c: Conn, j: Judge): Promise<Finding> {
     return satisfied(`${j.first} was answered ${res.status} (${closeNote(res)}), then ${describeEnd(end)}`);
   }
 
-  const wrong = j.answered?.(res);
-  const done = (summary: string): Finding => {
+  let wrong = j.answered?.(res);
+  const done = (summary: string, next?: HttpResponse): Finding => {
+    if (wrong && next) wrong = j.answered?.(res, next);
     if (wrong)
       fail({
         summary: wrong.why,
@@ -185,9 +211,16 @@ async function judge(ctx: ServerCtx, c: Conn, j: Judge): Promise<Finding> {
       seen: `${describeResponse(res)}, then ${describeRead(r2)}`,
       level: 'MUST',
     });
+  if (j.waiting && (r2.type === 'timeout' || (r2.type === 'end' && r2.partialBytes === 0)))
+    fail({
+      summary: `${last} was not answered after the ${res.status} to ${j.first}: ${j.waiting.why}`,
+      expected: j.expected,
+      seen: `${describeResponse(res)}, then ${describeRead(r2)}`,
+      level: j.waiting.level,
+    });
   if (r2.type !== 'response')
     fail({
-      summary: `${last} was not answered after the ${res.status} to ${j.first}: its bytes were taken as part of the first request`,
+      summary: `${last} was not answered after the ${res.status} to ${j.first}: its bytes were taken as part of the first request, or dropped`,
       expected: j.expected,
       seen: `${describeResponse(res)}, then ${describeRead(r2)}`,
       level: j.lostLevel,
@@ -210,10 +243,12 @@ async function judge(ctx: ServerCtx, c: Conn, j: Judge): Promise<Finding> {
       seen: `${describeResponse(res)}, ${describeResponse(res2)}, then ${statuses(more)}`,
       level: j.lostLevel,
     });
-  return done(`${j.first} was answered ${res.status}, then ${last} ${res2.status}; nothing more`);
+  return done(`${j.first} was answered ${res.status}, then ${last} ${res2.status}; nothing more`, res2);
 }
 
 const is4xx = (s: number) => s >= 400 && s < 500 && s !== 408;
+/** Any error status but 408: a refusal (such as 405 or 501 for the method), judged by what follows it. */
+const isError = (s: number) => s >= 400 && s !== 408;
 
 // ---- FRAME-01: unread request bodies --------------------------------------------
 
@@ -364,8 +399,9 @@ function invalidCl(v: ClVariant): ServerScenario {
         first,
         last: ctx.get(),
         expected: '400 (Bad Request), then the end of the connection (RFC 9112 §6.3 rule 5)',
-        rejects: is4xx,
+        rejects: isError,
         preferred: [400],
+        rule: 'RFC 9112 §6.3 rule 5',
         answered: (res) => ({
           why: `${first} was answered ${res.status}: the server used an invalid Content-Length`,
         }),
@@ -434,10 +470,28 @@ function hugeCl(v: (typeof HUGE_CL)[number]): ServerScenario {
       return probe(ctx, clRequest(ctx, { values: [v.value], body: 'x' }), {
         first,
         last: ctx.get(),
-        expected: '400 or 413, then the end of the connection',
-        rejects: is4xx,
+        expected:
+          '400 or 413, then the end of the connection; never a wrap to a small length (RFC 9110 §8.6)',
+        rejects: isError,
         preferred: [400, 413],
-        answered: (res) => ({ why: `${first} was answered ${res.status}: the length was taken as a number` }),
+        rule: 'FRAME-05',
+        // Only a wrap is an overflow: GET answered in step (the length read as 1; as 0, the GET's
+        // response would not match). A large value read as such makes the server wait, or answer early.
+        answered: (res, next) =>
+          next
+            ? {
+                why: `${first} was answered ${res.status} and GET ${ctx.path} right after it, in step: the length wrapped to a small number (the byte "x" taken as the whole body)`,
+                deferred: true,
+              }
+            : {
+                why: `${first} was answered ${res.status} (not 400 or 413), then the connection closed without answering GET ${ctx.path}: no sign of a wrap`,
+                level: 'INFO',
+                deferred: true,
+              },
+        waiting: {
+          level: 'INFO',
+          why: 'the server waits for the announced bytes, so it read the value as the large number it is (no sign of a wrap; RFC 9110 §8.6 forbids only overflow and precision loss)',
+        },
         openLevel: 'MUST',
         silentLevel: 'MUST',
         resyncLevel: 'MUST',
@@ -527,9 +581,10 @@ function wsColon(v: (typeof WS_COLON)[number]): ServerScenario {
       return probe(ctx, rawRequest(Buffer.concat([Buffer.from(head, 'latin1'), v.body]), 'POST'), {
         first,
         last: ctx.get(),
-        expected: '400 (Bad Request), and then the end of the connection',
-        rejects: is4xx,
+        expected: '400 (Bad Request), and then the end of the connection (RFC 9112 §5.1)',
+        rejects: isError,
         preferred: [400],
+        rule: 'RFC 9112 §5.1',
         answered: (res) => ({
           why: `${first} was answered ${res.status}: the field was not rejected`,
         }),

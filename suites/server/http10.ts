@@ -10,7 +10,7 @@ import {
 import type { ServerCtx, ServerScenario } from '../../harness/context.js';
 import { measured, satisfied } from '../../harness/model.js';
 import { chunkedBody, type HeaderList, type Req } from '../../harness/wire/build.js';
-import type { Conn, ReadResult } from '../../harness/wire/conn.js';
+import type { Conn, EndObservation, ReadResult } from '../../harness/wire/conn.js';
 import { fieldValue, fieldValues, type HttpResponse } from '../../harness/wire/parse.js';
 import { escapeLine } from '../../harness/wire/transcript.js';
 import { closedRightAfter, graceMs, keepAliveParam } from './steps.js';
@@ -29,6 +29,17 @@ const unendedCloseDelimited = (r: ReadResult) => r.type === 'timeout' && r.state
 
 function request10(ctx: ServerCtx, headers: HeaderList, target = ctx.path) {
   return ctx.request({ method: 'GET', target, version: '1.0', headers });
+}
+
+/**
+ * How a close-delimited body ended, timed from its last byte: the wait for the end starts only
+ * once the body is complete, that is after the end, so its own timing says nothing.
+ */
+function endedBy(c: Conn, res: HttpResponse, end: EndObservation): string {
+  const lag = c.closeLag(res);
+  if (end.how === 'open' || lag === undefined) return describeEnd(end);
+  const late = lag > c.graceMs ? '; a late close, judged under PERSIST-03' : '';
+  return `${end.how === 'fin' ? 'FIN' : 'RST'} ${Math.round(lag)} ms after its last byte (${end.verdict}${late})`;
 }
 
 /** Send, or fail saying the write did not go through. */
@@ -103,7 +114,7 @@ async function expectCloseAfter10(ctx: ServerCtx, headers: HeaderList, what: str
   noTransferEncoding(res);
   if (res.framing.kind === 'close-delimited') {
     const end = await c.waitEnd({ probe: false });
-    return satisfied(`${describe10(res)}: the body was ended by the close (${describeEnd(end)})`);
+    return satisfied(`${describe10(res)}: the body was ended by the close (${endedBy(c, res, end)})`);
   }
   const end = await mustClose(ctx, c, `after answering ${what}`, describe10(res), request10(ctx, headers));
   return satisfied(`${describe10(res)}, then ${end}`);
@@ -153,7 +164,7 @@ async function probe10(ctx: ServerCtx, value: string): Promise<Probe10> {
   if (hasTransferEncoding(res)) return { kind: 'chunked', ...base, seen: describe10(res) };
   if (res.framing.kind === 'close-delimited') {
     const end = await c.waitEnd({ probe: false });
-    return { kind: 'declined', ...base, seen: `${describe10(res)}, body ended by ${describeEnd(end)}` };
+    return { kind: 'declined', ...base, seen: `${describe10(res)}, body ended by ${endedBy(c, res, end)}` };
   }
   // A quiet grace window is only a hint: a second request shows whether the connection was kept.
   const end = await closedRightAfter(ctx, c);
@@ -294,7 +305,9 @@ export const http10: ServerScenario[] = [
       noTransferEncoding(res);
       if (res.framing.kind === 'close-delimited') {
         const end = await c.waitEnd({ probe: false });
-        return satisfied(`${describe10(res)}: no chunked coding; the body was ended by ${describeEnd(end)}`);
+        return satisfied(
+          `${describe10(res)}: no chunked coding; the body was ended by ${endedBy(c, res, end)}`,
+        );
       }
       return satisfied(`${describe10(res)}: no chunked coding`);
     },

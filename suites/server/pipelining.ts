@@ -3,7 +3,7 @@ import type { ServerCtx, ServerScenario } from '../../harness/context.js';
 import { type Finding, type Level, measured, satisfied } from '../../harness/model.js';
 import type { Req } from '../../harness/wire/build.js';
 import type { Conn, SendOptions } from '../../harness/wire/conn.js';
-import type { HttpResponse } from '../../harness/wire/parse.js';
+import { connectionOptions, type HttpResponse } from '../../harness/wire/parse.js';
 import { graceMs } from './steps.js';
 
 // ---- steps of this area -------------------------------------------------------
@@ -84,11 +84,13 @@ async function readPipeline(
   steps: Step[],
   base: Map<string, HttpResponse>,
   levels: { missing: Level; order: Level },
+  /** what the responses should be, when the full sequence would be too long to read */
+  wanted?: string,
 ): Promise<PipelineRead> {
   const got: HttpResponse[] = [];
   const n = steps.length;
   const attributable = new Set(steps.map((s) => base.get(s.key)?.status)).size > 1;
-  const want = `${n} responses in request order: ${expectedSequence(steps, base)}`;
+  const want = wanted ?? `${n} responses in request order: ${expectedSequence(steps, base)}`;
   for (const [i, step] of steps.entries()) {
     const r = await c.readResponse();
     if (r.type === 'malformed')
@@ -102,6 +104,37 @@ async function readPipeline(
       // An RST right behind the last bytes can look like a clean end: probe before naming it.
       const end = await c.waitEnd({ timeoutMs: 0 });
       const cut = r.partialBytes > 0 ? `, in the middle of response ${i + 1}` : '';
+      // The head of the response cut short may itself have announced the close: then the end
+      // is an abortive close that destroyed it (RFC 9112 §9.6, the TCP reset problem), not a silent one.
+      const head = r.partialBytes > 0 ? (c.parser.partial as HttpResponse | undefined) : undefined;
+      if (head && saysClose(head))
+        fail({
+          summary: `the server announced the close in response ${i + 1} (${describeClose(head)}), then ${end.how === 'rst' ? 'reset' : 'closed'} the connection before that response was complete, with pipelined requests unread`,
+          expected: `${want}, or up to a response that announces the close, complete, then a staged close (FIN, with the unread requests read and discarded; RFC 9112 §9.6)`,
+          seen: `${sequence(got)}, then ${describeRead(r)}; ${describeEnd(end)}`,
+          level: 'SHOULD',
+        });
+      // A reset destroys what the server had sent but the client had not read yet (RFC 9112 §9.6),
+      // so the response that announced the close may be among the lost ones: if a request still
+      // unanswered gets the close announced when sent alone, that is the likely story.
+      const k = end.how === 'rst' ? steps.findIndex((st, j) => j >= i && announces(base, st)) : -1;
+      if (k >= 0)
+        fail({
+          summary: `the connection was reset after ${i} of ${n} pipelined responses${cut}; ${steps[k]!.key} alone is answered with the close announced (${describeClose(base.get(steps[k]!.key)!)}), so the server most likely announced the close in response ${k + 1} and then closed abortively (RST, with pipelined requests unread), destroying responses ${i + 1} to ${k + 1} on their way`,
+          expected: `${want}, or up to a response that announces the close, then a staged close (FIN, with the unread requests read and discarded; RFC 9112 §9.6)`,
+          seen: `${sequence(got)}, then ${describeRead(r)}; ${describeEnd(end)}`,
+          level: 'SHOULD',
+        });
+      // Long after the last response, the close is no silent close (PERSIST-02: within the grace
+      // window) but an idle close: the server had dropped the requests still unanswered.
+      const lastDone = i > 0 && r.partialBytes === 0 ? c.completedAt(got[i - 1]!) : undefined;
+      if (lastDone !== undefined && r.at - lastDone > c.graceMs)
+        fail({
+          summary: `${n - i} of ${n} pipelined requests were never answered: after response ${i} the server sent nothing more and ${end.how === 'rst' ? 'reset' : 'closed'} the connection ${Math.round(r.at - lastDone)} ms later`,
+          expected: want,
+          seen: `${sequence(got)}, then ${describeRead(r)}; ${describeEnd(end)}`,
+          level: levels.missing,
+        });
       fail({
         summary: `the connection was ${end.how === 'rst' ? 'reset' : 'closed'} after ${i} of ${n} pipelined responses${cut}, and no response had said Connection: close`,
         expected: `${want}, or Connection: close on the last response before the server closes`,
@@ -130,6 +163,19 @@ async function readPipeline(
     if (saysClose(res) && i < n - 1) return { responses: got, closedAt: i + 1, attributable };
   }
   return { responses: got, attributable };
+}
+
+/** The request of `step`, sent alone, got a response that announces the close. */
+function announces(base: Map<string, HttpResponse>, step: Step): boolean {
+  const res = base.get(step.key);
+  return res !== undefined && saysClose(res);
+}
+
+/** How a response announces the close, for the evidence. */
+function describeClose(res: HttpResponse): string {
+  return connectionOptions(res.headers).has('close')
+    ? 'Connection: close'
+    : `${res.version} without keep-alive`;
 }
 
 /** After the last response: no further response, no stray bytes, and no silent close. */
@@ -230,10 +276,18 @@ function splitScenario(
       const base = await baseline(ctx, steps);
       const c = await ctx.connect();
       c.note(`writing two requests ${how}`);
-      await sendAll(c, steps, split(steps[0]!.req, steps[1]!.req));
+      // A server that announces the close on response 1 may close while request 2 still trickles
+      // in, and the next write fails: what it sent is judged all the same.
+      const sent = await c.send(
+        steps.map((s) => s.req),
+        split(steps[0]!.req, steps[1]!.req),
+      );
+      if (!sent.ok) c.note(`the write did not complete (${sent.error}); reading what the server sent`);
       const read = await readPipeline(c, steps, base, { missing: 'MUST', order: 'MUST' });
       if (read.closedAt !== undefined)
-        skip('the server closed after the first request (announced), so the second could not be checked');
+        skip(
+          `the server closed after the first request (announced: ${describeClose(read.responses[0]!)})${sent.ok ? '' : `, while the second was still being written (${sent.error})`}, so the second could not be checked`,
+        );
       await nothingMore(ctx, c, read.responses[1]!, 2);
       return satisfied(`both requests, written ${how}, were answered: ${sequence(read.responses)}`);
     },
@@ -288,6 +342,13 @@ const deepPipeline: ServerScenario = {
     const what = large
       ? `${bigOnes} x GET ${large} (${size} bytes each), then small requests`
       : `small requests (the target names no large resource, so its output may not back up)`;
+    // The first request alone is answered with the close announced: the server closes after it.
+    const first = base.get(steps[0]!.key);
+    const closesAfterFirst = first !== undefined && saysClose(first);
+    const statusOf = (st: Step) => base.get(st.key)?.status;
+    const mix = `a GET ${ctx.path} (${statusOf(getPath(ctx))}) / GET /ka-spec-<nonce> (${statusOf(getMissing(ctx))}) / HEAD ${ctx.path} (${statusOf(headPath(ctx))}, no body) mix`;
+    const wanted = (n: number) =>
+      `${n} responses in request order (${bigOnes ? `${Math.min(n, bigOnes)} x ${statusOf(steps[0]!)} for GET ${large}${n > bigOnes ? `, then ${mix}` : ''}` : mix})`;
     const c = await ctx.connect();
     // Read nothing while writing: the server's output must back up into TCP flow control.
     c.socket.pause();
@@ -299,6 +360,13 @@ const deepPipeline: ServerScenario = {
         steps.slice(written, written + BATCH).map((s) => s.req),
         { pauseMs: 0 },
       );
+      if (!sent.ok && !/blocked/.test(sent.error) && closesAfterFirst)
+        fail({
+          summary: `the connection was reset after ${written} pipelined requests had been written, before any response was read: ${steps[0]!.key} alone is answered with the close announced (${describeClose(first)}), so this is an abortive close after response 1 with the rest of the pipeline unread, not a flow-control failure`,
+          expected:
+            'after the announced close, a staged close: FIN, with the unread pipelined requests read and discarded, so that response 1 stays readable (RFC 9112 §9.6)',
+          seen: `the write failed: ${sent.error}`,
+        });
       if (!sent.ok && !/blocked/.test(sent.error))
         fail({
           summary: `the connection failed after ${written} pipelined requests had been written, before any response was read`,
@@ -319,7 +387,13 @@ const deepPipeline: ServerScenario = {
     c.note(`resuming reads after ${hold} ms; ${written} requests written${blocked ? ` (${blocked})` : ''}`);
     c.socket.resume();
     const sentSteps = steps.slice(0, written);
-    const read = await readPipeline(c, sentSteps, base, { missing: 'SHOULD', order: 'MUST' });
+    const read = await readPipeline(
+      c,
+      sentSteps,
+      base,
+      { missing: 'SHOULD', order: 'MUST' },
+      wanted(written),
+    );
     const depth = blocked ? `${written} (the writes blocked after that)` : String(written);
     if (read.closedAt !== undefined) {
       const end = await c.waitEnd();

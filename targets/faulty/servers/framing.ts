@@ -292,6 +292,20 @@ class WrappingContentLength extends RewritingConnection {
   }
 }
 
+/** Accumulates the Content-Length digits in a signed 32-bit integer that wraps; a negative result means no body. */
+class Int32ContentLength extends RewritingConnection {
+  protected rewrite(text: string): Rewrite | undefined {
+    const h = splitHead(text);
+    const cl = h.fields.filter(isCl).map(fieldText);
+    if (h.fields.some(isTe) || cl.length !== 1 || !/^\d+$/.test(cl[0]!)) return undefined;
+    let n = 0;
+    for (const d of cl[0]!) n = (n * 10 + Number(d)) | 0;
+    const fields = h.fields.filter((f) => !isCl(f));
+    if (n > 0) fields.push(`Content-Length: ${n}`);
+    return { head: joinHead({ ...h, fields }) };
+  }
+}
+
 /** Removes whitespace between a field name and its colon instead of rejecting the message. */
 class TrimBeforeColon extends RewritingConnection {
   protected rewrite(text: string): Rewrite | undefined {
@@ -392,9 +406,17 @@ export const framingFaults: FaultyServer[] = [
   },
   {
     name: 'wrapping-content-length',
-    breaks: ['frame-cl-huge-2pow64', 'frame-cl-huge-23-digits'],
+    // 99999999999999999999999 wraps to 200376420520689663: the server waits, which shows no wrap.
+    breaks: ['frame-cl-huge-2pow64'],
     description: 'stores Content-Length in an unsigned 64-bit integer that wraps around',
     connection: WrappingContentLength,
+  },
+  {
+    name: 'int32-content-length',
+    breaks: ['frame-cl-huge-2pow64', 'frame-cl-huge-23-digits'],
+    description:
+      'accumulates Content-Length digits in a signed 32-bit integer that wraps around; a negative result means no body',
+    connection: Int32ContentLength,
   },
   {
     name: 'trim-before-colon',
