@@ -25,7 +25,7 @@ export const persistence: ServerScenario[] = [
       for (const [i, gap] of gaps.entries()) {
         if (saysClose(res))
           fail({
-            summary: `the server closed after request ${i + 1}, announced with Connection: close`,
+            summary: `the server closes after request ${i + 1} and announces it (${res.version === 'HTTP/1.0' ? 'an HTTP/1.0 response without keep-alive' : 'Connection: close'})`,
             expected: 'the connection kept open for the next request',
             seen: describeResponse(res),
           });

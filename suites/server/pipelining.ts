@@ -300,10 +300,16 @@ function crlfSplit(which: 1 | 2, into: 1 | 2 | 3): ServerScenario {
   return splitScenario(
     `pipe-split-crlf-${which}-${into}`,
     `a write boundary ${where} does not lose or corrupt either request`,
-    `in two writes 200 ms apart, the boundary ${where}`,
+    which === 1
+      ? `in two writes 200 ms apart, the boundary ${where}`
+      : `in two writes, the second once request 1 was answered (at most 1 s later), the boundary ${where}`,
     (first, second) => {
       const end = which === 1 ? first.bytes.length : first.bytes.length + second.bytes.length;
-      return { splitAt: [end - 4 + into], pauseMs: 200 };
+      // Inside request 1 the server cannot answer before the rest comes: a plain pause. Inside request 2,
+      // waiting for the answer to request 1 proves the server read the first write on its own.
+      return which === 1
+        ? { splitAt: [end - 4 + into], pauseMs: 200 }
+        : { splitAt: [end - 4 + into], pauseMs: 1000, untilAnswered: true };
     },
   );
 }
@@ -460,8 +466,9 @@ export const pipelining: ServerScenario[] = [
   splitScenario(
     'pipe-split-leftover',
     'the first bytes of the next request, read with the previous one, are kept',
-    'as request 1 plus the first 7 bytes of request 2, then the rest 200 ms later',
-    (first) => ({ splitAt: [first.bytes.length + 7], pauseMs: 200 }),
+    'as request 1 plus the first 7 bytes of request 2, then the rest once request 1 was answered (at most 1 s later)',
+    // Waiting for the answer to request 1 proves the server read request 1 with the 7 leftover bytes, alone.
+    (first) => ({ splitAt: [first.bytes.length + 7], pauseMs: 1000, untilAnswered: true }),
   ),
   splitScenario(
     'pipe-split-bytewise',
