@@ -5,6 +5,7 @@
 // programs compete for the CPU), through the built CLI. Writes
 //   docs/matrix.md    targets x scenarios, outcome symbols, versions, date
 //   docs/matrix.html  the same, with every failure and warning's evidence and transcript
+//   docs/findings.md  the notable findings, explained, each with its transcript from this run
 // and keeps each run's JSON in out/matrix/.
 
 import { spawnSync } from 'node:child_process';
@@ -278,6 +279,148 @@ function updateReadme(name: string, body: string): void {
   writeFileSync(file, text.replace(re, `$1${body}\n$2`));
 }
 
+/** Findings worth explaining, each shown with its finding and transcript from this run. */
+const NOTABLE_FINDINGS: Array<{ role: Role; target: string; id: string; why: string }> = [
+  {
+    role: 'server',
+    target: 'haproxy',
+    id: 'frame-cl-huge-2pow64',
+    why: 'HAProxy reads `Content-Length: 18446744073709551617` (2^64 + 1) as 1: it forwards the POST, then answers the pipelined GET on the same connection. A front end and a back end that disagree on such a length is a request-smuggling setup.',
+  },
+  {
+    role: 'server',
+    target: 'gunicorn-gthread',
+    id: 'pipe-order-mixed',
+    why: "gunicorn's gthread worker answers the first of several pipelined requests and never the ones it read along with it; the connection then idles until its keep-alive timeout. Most of its other failures are this one defect.",
+  },
+  {
+    role: 'server',
+    target: 'h2o',
+    id: 'frame-cl-te',
+    why: 'With both Content-Length and Transfer-Encoding, h2o answers 405 and keeps parsing the bytes that follow (the `G` becomes part of a `GGET` request) instead of closing (RFC 9112 §6.1).',
+  },
+  {
+    role: 'server',
+    target: 'caddy',
+    id: 'frame-cl-te',
+    why: "Go's net/http (Caddy) keeps the connection after a request with Content-Length and Transfer-Encoding; RFC 9112 §6.1 requires the close.",
+  },
+  {
+    role: 'server',
+    target: 'apache',
+    id: 'http10-te-closes',
+    why: 'Apache processes an HTTP/1.0 request with Transfer-Encoding and keeps the connection (RFC 9112 §6.1: such framing is faulty, close after it).',
+  },
+  {
+    role: 'server',
+    target: 'node-http',
+    id: 'http10-te-closes',
+    why: "Node 20.20.2's http server does the same as Apache here, although an earlier observation had it closing.",
+  },
+  {
+    role: 'server',
+    target: 'python-http-1.1',
+    id: 'frame-unread-body-get',
+    why: "Python's http.server ignores the body of a GET, so the bytes of that body are parsed as the next request.",
+  },
+  {
+    role: 'server',
+    target: 'nginx',
+    id: 'chunk-bad-lf-size-line',
+    why: 'nginx accepts a bare LF ending a chunk-size line (a SHOULD-level deviation: RFC 9112 §2.2 asks for 400 and close).',
+  },
+  {
+    role: 'client',
+    target: 'curl',
+    id: 'client-surplus-unsolicited',
+    why: "curl 7.88.1 takes an unsolicited response that arrived on an idle connection as the answer to its next request, and reports `evil` as r2's body (response-queue poisoning, RFC 9112 §9.2).",
+  },
+  {
+    role: 'client',
+    target: 'curl',
+    id: 'client-no-retry-post-fin',
+    why: 'curl resends a POST on a new connection when the reused connection closed before any response byte: the "riskier approach" RFC 9110 §9.2.2 names (a warning, SHOULD NOT).',
+  },
+  {
+    role: 'client',
+    target: 'curl',
+    id: 'client-expect-417-retry',
+    why: 'After a 417 without close, curl withholds the announced body and sends the POST again on the same connection, where the server reads it as body bytes; curl then waits.',
+  },
+  {
+    role: 'client',
+    target: 'node-fetch',
+    id: 'client-interim-100',
+    why: 'undici (Node\'s fetch) fails a request whose response starts with an unsolicited `100 Continue` ("bad response"); RFC 9110 §15.2 requires clients to parse 1xx they did not ask for.',
+  },
+  {
+    role: 'client',
+    target: 'node-http',
+    id: 'client-chunk-ext-bws',
+    why: "Node's parser (llhttp) rejects whitespace around a chunk extension's `;` (`5 ; foo = bar`), which RFC 9112 §7.1.1 allows (BWS).",
+  },
+  {
+    role: 'client',
+    target: 'python-http-client',
+    id: 'client-interim-103',
+    why: "Python's http.client skips only `100`; a `103 Early Hints` is handed out as the final response.",
+  },
+  {
+    role: 'client',
+    target: 'python-http-client',
+    id: 'client-http10-keep-alive-header-without-token',
+    why: 'http.client keeps an HTTP/1.0 connection when the response has a `Keep-Alive` header but no `keep-alive` connection option (RFC 2068 §19.7.1.1: such a header is ignored).',
+  },
+  {
+    role: 'client',
+    target: 'wget',
+    id: 'client-close-token-list-last',
+    why: 'wget honours `Connection: close` only when it is the whole value: `x-foo, close` leaves it reusing the connection.',
+  },
+  {
+    role: 'client',
+    target: 'node-http',
+    id: 'client-http10-transfer-encoding-response',
+    why: 'Every real client tested reuses the connection after an `HTTP/1.0` response with `Transfer-Encoding: chunked` and `Connection: keep-alive`; RFC 9112 §6.1 (new in 9112) requires closing it.',
+  },
+];
+
+function excerpt(r: RunResult, max = 45): string {
+  const lines = transcriptText(r).split('\n');
+  const cut = lines.map((l) => (l.length > 160 ? `${l.slice(0, 157)}...` : l));
+  return cut.length > max
+    ? [...cut.slice(0, max), `... ${cut.length - max} more lines in matrix.html`].join('\n')
+    : cut.join('\n');
+}
+
+function findingsMarkdown(columns: Column[], date: string): string {
+  const out = [
+    '# Notable findings',
+    '',
+    `Generated by \`npm run matrix\` on ${date}: each finding with what this run saw, as recorded on the wire.`,
+    'The full transcripts are in [matrix.html](matrix.html).',
+    '',
+  ];
+  for (const n of NOTABLE_FINDINGS) {
+    const col = columns.find((c) => c.role === n.role && c.name === n.target);
+    const r = col?.results.get(n.id);
+    out.push(`## \`${n.target}\` · \`${n.id}\``, '', n.why, '');
+    if (!col || !r) {
+      out.push('(not run in this matrix: the target was not installed)', '');
+      continue;
+    }
+    const o = OUTCOMES[r.outcome];
+    out.push(
+      `Outcome in this run: **${o.word}** (${r.covers.join(', ')}, ${r.rfc}, ${r.judgedLevel}).${r.outcome === 'pass' || r.outcome === 'info' ? ' Not reproduced in this run.' : ''}`,
+      '',
+    );
+    if (r.finding.expected) out.push(`- expected: ${r.finding.expected}`, `- seen: ${r.finding.seen}`, '');
+    else out.push(`- ${r.finding.summary ?? r.finding.reason ?? ''}`, '');
+    out.push('```', excerpt(r), '```', '');
+  }
+  return `${out.join('\n')}\n`;
+}
+
 const only = values.only?.split(',');
 const wanted = (name: string) => !name.startsWith('faulty:') && (!only || only.includes(name));
 const columns: Column[] = [];
@@ -300,6 +443,8 @@ if (!values['server-only'])
 const date = new Date().toISOString().slice(0, 10);
 writeFileSync(join(DOCS, 'matrix.md'), markdown(columns, date));
 writeFileSync(join(DOCS, 'matrix.html'), html(columns, date));
+if (!only && !values['client-only'] && !values['server-only'])
+  writeFileSync(join(DOCS, 'findings.md'), findingsMarkdown(columns, date));
 if (!only) {
   if (!values['client-only']) updateReadme('servers', areaTable(columns, 'server'));
   if (!values['server-only']) updateReadme('clients', areaTable(columns, 'client'));
