@@ -345,7 +345,7 @@ const NOTABLE_FINDINGS: Array<{ role: Role; target: string; id: string; why: str
     role: 'client',
     target: 'curl',
     id: 'client-expect-417-retry',
-    why: 'After a 417 without close, curl withholds the announced body and sends the POST again on the same connection, where the server reads it as body bytes; curl then waits.',
+    why: 'After a 417 without close, curl withholds the announced 2 MiB body and sends the POST again, now with its body, on the same connection: the server, still owed the first body, reads the new request as body bytes (RFC 2616 §8.2.2: a client that stops sending an announced body must close).',
   },
   {
     role: 'client',
