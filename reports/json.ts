@@ -4,8 +4,13 @@ import type { Result, WireEvent } from '../harness/model.js';
 import { escapeBytes } from '../harness/wire/transcript.js';
 import { countOutcomes } from './symbols.js';
 
-/** Bytes kept per transcript event in the JSON report; the true length is always given. */
-const MAX_EVENT_BYTES = 64 * 1024;
+/**
+ * Bytes kept per transcript event, and per scenario, in the JSON report; the true
+ * length of every event is always given (a deep pipeline of large bodies would
+ * otherwise make the report tens of megabytes of repeated body bytes).
+ */
+const MAX_EVENT_BYTES = 16 * 1024;
+const MAX_SCENARIO_BYTES = 1024 * 1024;
 
 export interface RunInfo {
   mode: 'server' | 'client';
@@ -20,20 +25,25 @@ export interface RunInfo {
   cutShort?: string;
 }
 
-function eventJson(e: WireEvent) {
-  return {
-    t: Math.round(e.t * 10) / 10,
-    conn: e.conn,
-    type: e.type,
-    ...(e.text !== undefined ? { text: e.text } : {}),
-    ...(e.bytes
-      ? {
-          length: e.bytes.length,
-          data: escapeBytes(e.bytes, MAX_EVENT_BYTES),
-          ...(e.bytes.length > MAX_EVENT_BYTES ? { truncated: true } : {}),
-        }
-      : {}),
-  };
+function eventsJson(events: readonly WireEvent[]) {
+  let budget = MAX_SCENARIO_BYTES;
+  return events.map((e) => {
+    const keep = e.bytes ? Math.max(0, Math.min(e.bytes.length, MAX_EVENT_BYTES, budget)) : 0;
+    budget -= keep;
+    return {
+      t: Math.round(e.t * 10) / 10,
+      conn: e.conn,
+      type: e.type,
+      ...(e.text !== undefined ? { text: e.text } : {}),
+      ...(e.bytes
+        ? {
+            length: e.bytes.length,
+            data: keep > 0 ? escapeBytes(e.bytes, keep) : '',
+            ...(keep < e.bytes.length ? { truncated: true } : {}),
+          }
+        : {}),
+    };
+  });
 }
 
 export function resultsJson(info: RunInfo, results: Result[]) {
@@ -48,7 +58,7 @@ export function resultsJson(info: RunInfo, results: Result[]) {
       finding: r.finding,
       startedAt: new Date(r.startedAt).toISOString(),
       durationMs: r.durationMs,
-      transcript: r.events.map(eventJson),
+      transcript: eventsJson(r.events),
     })),
   };
 }
