@@ -223,6 +223,15 @@ export class Conn {
     socket.once('close', () => this.signal.removeEventListener('abort', onAbort));
   }
 
+  /** Everything the peer sent on this connection so far, from the transcript. */
+  receivedBytes(): Buffer {
+    return Buffer.concat(
+      this.transcript.events
+        .filter((e) => e.conn === this.label && e.type === 'recv' && e.bytes)
+        .map((e) => e.bytes!),
+    );
+  }
+
   /** Over TLS, after the peer's FIN: whether a closure alert came first. */
   closureAlert(): { alert: boolean; how: string } | undefined {
     return this.tlsTap?.closureBeforeFin((this.socket as tls.TLSSocket).getProtocol?.() ?? null);

@@ -40,8 +40,6 @@ export class ServerConn {
   private destroyed = false;
   /** called when a request's header section is complete, before its body (early answers) */
   onHead?: (head: HttpRequest) => void;
-  /** every chunk received, in order, with its transcript time: for checks on raw bytes (e.g. a body cut short) */
-  readonly bytesIn: Array<{ at: number; bytes: Buffer }> = [];
 
   constructor(
     readonly socket: net.Socket,
@@ -61,7 +59,7 @@ export class ServerConn {
     });
     transcript.record(this.label, 'connect', `client ${socket.remoteAddress}:${socket.remotePort} connected`);
     socket.on('data', (chunk: Buffer) => {
-      this.bytesIn.push({ at: this.transcript.record(this.label, 'recv', chunk).t, bytes: chunk });
+      this.transcript.record(this.label, 'recv', chunk);
       const before = this.parser.messages.length;
       this.parser.push(chunk);
       this.collect(before);
@@ -88,6 +86,13 @@ export class ServerConn {
       this.closedAt = this.transcript.now();
       this.wake();
     });
+  }
+
+  /** Every chunk received, in order, with its transcript time: for checks on raw bytes (e.g. a body cut short). */
+  get bytesIn(): Array<{ at: number; bytes: Buffer }> {
+    return this.transcript.events
+      .filter((e) => e.conn === this.label && e.type === 'recv' && e.bytes)
+      .map((e) => ({ at: e.t, bytes: e.bytes! }));
   }
 
   /** The strict parser stopped on this: the client sent something that is not HTTP/1.1. */

@@ -21,14 +21,6 @@ import { expectEnd } from './steps.js';
 
 // ---- shared steps (also used by expect.ts) -----------------------------------------------
 
-/** Everything the target sent on this connection so far, from the transcript. */
-export function receivedOn(ctx: ServerCtx, c: Conn): Buffer {
-  const parts: Buffer[] = [];
-  for (const e of ctx.transcript.events)
-    if (e.conn === c.label && e.type === 'recv' && e.bytes) parts.push(e.bytes);
-  return Buffer.concat(parts);
-}
-
 const STATUS_LINE = Buffer.from('HTTP/1.', 'latin1');
 
 /** Text from the wire, cut to `max` characters; the reports escape it. */
@@ -39,7 +31,7 @@ export function clip(text: string | Buffer, max = 60): string {
 
 /** The bytes that followed `res` on the wire (up to now), or undefined if `res` cannot be located. */
 function bytesAfter(ctx: ServerCtx, c: Conn, res: HttpResponse): Buffer | undefined {
-  const all = receivedOn(ctx, c);
+  const all = c.receivedBytes();
   const at = all.indexOf(res.raw);
   return at < 0 ? undefined : all.subarray(at + res.raw.length);
 }

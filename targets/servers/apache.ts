@@ -11,6 +11,7 @@ import {
   findProgram,
   isRoot,
   makeTempDir,
+  requireProgram,
   sh,
   startLaunched,
   writeDocroot,
@@ -43,8 +44,7 @@ export const APACHE_TARGET: ServerTarget = {
   install: 'apt-get install apache2',
   installed: () => findProgram('apache2') !== undefined,
   async start(opts) {
-    const httpd = findProgram('apache2');
-    if (!httpd) throw new Error('apache is not installed (apt-get install apache2)');
+    const httpd = requireProgram('apache2', 'apache', 'apt-get install apache2');
     const port = await freePort();
     // As root the children run as an unprivileged user, who must read the files and run the CGI.
     const dir = await makeTempDir('apache', { readableByOthers: isRoot() });

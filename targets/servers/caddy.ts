@@ -7,7 +7,15 @@
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ServerTarget } from '../types.js';
-import { findProgram, makeTempDir, sh, startLaunched, writeDocroot, writeFiles } from './real.js';
+import {
+  findProgram,
+  makeTempDir,
+  requireProgram,
+  sh,
+  startLaunched,
+  writeDocroot,
+  writeFiles,
+} from './real.js';
 
 /** Longer than Go's 2 KiB response buffer, so that a handler that sets no length is sent chunked. */
 const STREAM_BODY = Array.from(
@@ -23,8 +31,7 @@ export const CADDY_TARGET: ServerTarget = {
   install: 'apt-get install caddy',
   installed: () => findProgram('caddy') !== undefined,
   async start(opts) {
-    const caddy = findProgram('caddy');
-    if (!caddy) throw new Error('caddy is not installed (apt-get install caddy)');
+    const caddy = requireProgram('caddy', 'caddy', 'apt-get install caddy');
     const port = await freePort();
     const dir = await makeTempDir('caddy');
     const www = await writeDocroot(dir);

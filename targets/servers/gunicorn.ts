@@ -10,6 +10,7 @@ import {
   INDEX_HTML,
   LARGE_SIZE,
   makeTempDir,
+  requireProgram,
   STREAM_LINES,
   sh,
   startLaunched,
@@ -110,8 +111,7 @@ function gunicornTarget(worker: 'sync' | 'gthread'): ServerTarget {
     ...(sync ? { concurrency: 1 } : {}),
     installed: () => findProgram('gunicorn') !== undefined,
     async start(opts: ServerTargetOptions) {
-      const gunicorn = findProgram('gunicorn');
-      if (!gunicorn) throw new Error('gunicorn is not installed (apt-get install gunicorn)');
+      const gunicorn = requireProgram('gunicorn', 'gunicorn', 'apt-get install gunicorn');
       const port = await freePort();
       const dir = await makeTempDir(`gunicorn-${worker}`);
       await writeFiles(dir, { 'ka_app.py': WSGI_APP() });

@@ -8,6 +8,7 @@ import {
   findProgram,
   isRoot,
   makeTempDir,
+  requireProgram,
   STREAM_LINES,
   sh,
   startLaunched,
@@ -60,8 +61,7 @@ export const H2O_TARGET: ServerTarget = {
   install: 'apt-get install h2o',
   installed: () => findProgram('h2o') !== undefined,
   async start(opts) {
-    const h2o = findProgram('h2o');
-    if (!h2o) throw new Error('h2o is not installed (apt-get install h2o)');
+    const h2o = requireProgram('h2o', 'h2o', 'apt-get install h2o');
     const port = await freePort();
     const dir = await makeTempDir('h2o');
     const www = await writeDocroot(dir);

@@ -5,7 +5,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ServerTarget } from '../types.js';
-import { compiledFile, findProgram, makeTempDir, sh, startLaunched, writeFiles } from './real.js';
+import {
+  compiledFile,
+  findProgram,
+  makeTempDir,
+  requireProgram,
+  sh,
+  startLaunched,
+  writeFiles,
+} from './real.js';
 import { REFERENCE_RESOURCES } from './reference.js';
 
 /** The backend's own idle timeout: long, so that the proxy's idle server connections stay usable. */
@@ -19,8 +27,7 @@ export const HAPROXY_TARGET: ServerTarget = {
   install: 'apt-get install haproxy',
   installed: () => findProgram('haproxy') !== undefined,
   async start(opts) {
-    const haproxy = findProgram('haproxy');
-    if (!haproxy) throw new Error('haproxy is not installed (apt-get install haproxy)');
+    const haproxy = requireProgram('haproxy', 'haproxy', 'apt-get install haproxy');
     const backend = compiledFile('./reference-main.js');
     if (!existsSync(backend))
       throw new Error(`the reference backend ${backend} is missing (run: npm run build)`);

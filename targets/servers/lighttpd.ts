@@ -8,6 +8,7 @@ import {
   CGI_RESOURCES,
   findProgram,
   makeTempDir,
+  requireProgram,
   sh,
   startLaunched,
   wholeSeconds,
@@ -23,8 +24,7 @@ export const LIGHTTPD_TARGET: ServerTarget = {
   install: 'apt-get install lighttpd',
   installed: () => findProgram('lighttpd') !== undefined,
   async start(opts) {
-    const lighttpd = findProgram('lighttpd');
-    if (!lighttpd) throw new Error('lighttpd is not installed (apt-get install lighttpd)');
+    const lighttpd = requireProgram('lighttpd', 'lighttpd', 'apt-get install lighttpd');
     const port = await freePort();
     const dir = await makeTempDir('lighttpd');
     const www = await writeDocroot(dir, { cgi: true });

@@ -9,6 +9,7 @@ import {
   findProgram,
   isRoot,
   makeTempDir,
+  requireProgram,
   STREAM_LINES,
   sh,
   startLaunched,
@@ -26,8 +27,7 @@ export const NGINX_TARGET: ServerTarget = {
   install: 'apt-get install nginx-light',
   installed: () => findProgram('nginx') !== undefined,
   async start(opts) {
-    const nginx = findProgram('nginx');
-    if (!nginx) throw new Error('nginx is not installed (apt-get install nginx-light)');
+    const nginx = requireProgram('nginx', 'nginx', 'apt-get install nginx-light');
     const port = await freePort();
     const dir = await makeTempDir('nginx');
     const www = await writeDocroot(dir);

@@ -45,6 +45,13 @@ export function findProgram(program: string): string | undefined {
   return undefined;
 }
 
+/** The program's path, or an error that says how to install it. */
+export function requireProgram(program: string, name: string, install: string): string {
+  const path = findProgram(program);
+  if (!path) throw new Error(`${name} is not installed (${install})`);
+  return path;
+}
+
 /** Debian's python3 (where its python3-* packages live), else the first on PATH. */
 export function debianPython(): string | undefined {
   return executable('/usr/bin/python3') ? '/usr/bin/python3' : findProgram('python3');
