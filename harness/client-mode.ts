@@ -43,7 +43,7 @@ export async function runClientSuite(
     timing: opts.timing,
     strict: opts.strict,
     signal: hooks.signal,
-    makeContext: (_s, transcript, signal) => new ClientCtx(command, opts.timing, transcript, signal),
+    makeContext: (_s, transcript, signal, timing) => new ClientCtx(command, timing, transcript, signal),
     onStart: hooks.onStart,
     onResult: hooks.onResult,
   });

@@ -10,6 +10,7 @@ import {
   type DriverRun,
   planDeadline,
   runDriver,
+  startupLimit,
 } from './launch/driver.js';
 import { type Finding, harnessError, type Scenario, type ScenarioInfo, type TimingConfig } from './model.js';
 import { buildResponse, type ResponseSpec } from './wire/build.js';
@@ -120,8 +121,10 @@ export class ClientCtx {
     };
     const run = await runDriver(this.driver, wire, {
       deadlineMs: planDeadline(wire, this.timing.timeoutMs) + handOverMs(plan),
+      startupMs: startupLimit(this.timing.timeoutMs),
       signal: this.signal,
       transcript: this.transcript,
+      firstConnectionAt: () => server.conns[0]?.openedAt,
     });
     if (this.signal.aborted) throw new Aborted();
     if (settleMs > 0) await this.settle(server, settleMs);

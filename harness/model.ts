@@ -73,6 +73,11 @@ export interface Scenario<Ctx> extends ScenarioInfo {
   owns?: string[];
   /** 'tls': meaningful only over TLS (https targets); skipped elsewhere */
   transport?: 'tls';
+  /**
+   * Its verdict depends on what else the target is doing (many connections at once, a
+   * deep pipeline): it runs after the batch, with nothing else running.
+   */
+  alone?: boolean;
   run(ctx: Ctx): Promise<Finding>;
 }
 
@@ -104,6 +109,21 @@ export interface WireEvent {
   text?: string;
 }
 
+/**
+ * A verdict about time (a read that timed out, a hang, a late close) or one
+ * reached while the harness was stalled is run again alone before it stands.
+ */
+export interface Confirmation {
+  /** the first verdict, reached beside other scenarios */
+  first: { outcome: Outcome; reason: string };
+  /** how many other scenarios ran during the first run */
+  beside: number;
+  /** 'confirmed': failed again alone; 'passed': not reproduced alone; 'inconclusive': the harness was stalled alone too */
+  rerun: 'confirmed' | 'passed' | 'inconclusive';
+  /** one sentence for every report */
+  note: string;
+}
+
 export interface Result {
   scenario: ScenarioInfo;
   outcome: Outcome;
@@ -113,4 +133,8 @@ export interface Result {
   startedAt: number;
   durationMs: number;
   events: WireEvent[];
+  /** ms during which the harness itself was stalled (a busy machine) while the scenario ran */
+  stalledMs?: number;
+  /** set when the verdict was checked by a run alone */
+  confirmation?: Confirmation;
 }

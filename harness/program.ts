@@ -1,6 +1,7 @@
 // The command line: argv -> options -> run -> reports -> exit status
 // (0 no failure, 1 failure, 2 usage or target error, 130 interrupted).
 
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConsoleReporter } from '../reports/console.js';
 import { writeHtml } from '../reports/html.js';
@@ -14,6 +15,7 @@ import { killAllLaunched } from './launch/process.js';
 import { AREA_KEYS, AREAS, type Area, type Result, type Role, type TimingConfig } from './model.js';
 import { exitCodeOf } from './outcome.js';
 import { allScenarios, clientScenarios, selectScenarios, serverScenarios } from './registry.js';
+import { defaultConcurrency } from './runner.js';
 import { type RunHooks, runServerSuite, startServerTarget, TargetError } from './server-mode.js';
 import { VERSION } from './version.js';
 
@@ -28,7 +30,7 @@ interface CommonOptions {
   strict: boolean;
   idleMax: number;
   timeout: number;
-  /** unset: 32, or what a built-in target asks for (a server with few workers) */
+  /** unset: sized to the machine and the mode (defaultConcurrency), or what a built-in target asks for */
   concurrency?: number;
   quiet: boolean;
   verbose: boolean;
@@ -115,7 +117,7 @@ function addCommonOptions(cmd: Command): Command {
     )
     .option(
       '--concurrency <n>',
-      'scenarios run at once (default 32, less for built-in targets with few workers)',
+      `scenarios run at once (default here: server ${defaultConcurrency('server')}, client ${defaultConcurrency('client')}, from the ${availableParallelism()} cores; less for built-in targets with few workers)`,
       positiveInt('--concurrency'),
     )
     .option('--quiet', 'print failures and the summary only', false)
@@ -215,14 +217,14 @@ async function runMode(m: ModeRun, o: CommonOptions): Promise<number> {
   return exitCodeOf(results.map((r) => r.outcome));
 }
 
-function checkCommon(o: CommonOptions, targetConcurrency?: number): TimingConfig {
-  o.concurrency ??= targetConcurrency ?? 32;
+function checkCommon(o: CommonOptions, mode: 'server' | 'client', targetConcurrency?: number): TimingConfig {
+  o.concurrency ??= Math.min(targetConcurrency ?? Number.POSITIVE_INFINITY, defaultConcurrency(mode));
   if (o.quiet && o.verbose) throw new UsageError('--quiet and --verbose exclude each other');
   return { timeoutMs: o.timeout, idleMaxMs: o.idleMax * 1000 };
 }
 
 async function runServer(url: string | undefined, o: ServerOptions): Promise<number> {
-  const timing = checkCommon(o, o.target ? findServerTarget(o.target)?.concurrency : undefined);
+  const timing = checkCommon(o, 'server', o.target ? findServerTarget(o.target)?.concurrency : undefined);
   const scenarios = serverScenarios({ areas: o.area, grep: o.grep });
   if (scenarios.length === 0)
     throw new UsageError('no scenario matches --area/--grep (see: keepalive-spec list server)');
@@ -268,7 +270,7 @@ async function runServer(url: string | undefined, o: ServerOptions): Promise<num
 }
 
 async function runClient(o: ClientOptions): Promise<number> {
-  const timing = checkCommon(o);
+  const timing = checkCommon(o, 'client');
   const scenarios = clientScenarios({ areas: o.area, grep: o.grep });
   if (scenarios.length === 0)
     throw new UsageError('no scenario matches --area/--grep (see: keepalive-spec list client)');

@@ -3,7 +3,10 @@
 // it yields exactly one Result.
 
 import { setMaxListeners } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { Verdict } from './check.js';
+import { load } from './load.js';
 import {
   type Finding,
   harnessError,
@@ -28,7 +31,14 @@ export interface RunPlan<Ctx extends Cleanup> {
   strict: boolean;
   /** cancels the whole run (Ctrl-C, target died) */
   signal: AbortSignal;
-  makeContext(s: Scenario<Ctx>, transcript: Transcript, signal: AbortSignal): Ctx;
+  /** `confirming`: a rerun alone, whose side observations (cross-cutting sightings) are not wanted */
+  makeContext(
+    s: Scenario<Ctx>,
+    transcript: Transcript,
+    signal: AbortSignal,
+    timing: TimingConfig,
+    confirming: boolean,
+  ): Ctx;
   onStart?(s: ScenarioInfo): void;
   onResult?(r: Result): void;
   /**
@@ -48,25 +58,57 @@ export function infoOf(s: ScenarioInfo): ScenarioInfo {
   return { id, role, area, level, rfc, covers, title };
 }
 
+/**
+ * Scenarios at once by default, sized to the machine. A server scenario costs
+ * sockets and little CPU; a client scenario starts a driver process, and many
+ * processes starting at once on few cores are themselves the load that spoils
+ * timing verdicts.
+ */
+export function defaultConcurrency(mode: 'server' | 'client', cores = availableParallelism()): number {
+  return mode === 'server' ? Math.min(32, 16 * cores) : Math.min(16, 4 * cores);
+}
+
+/** A rerun alone gets twice the time: on a busy machine the first deadline may have measured the load. */
+export function confirmationTiming(t: TimingConfig): TimingConfig {
+  return { ...t, timeoutMs: t.timeoutMs * 2 };
+}
+
 export async function runScenarios<Ctx extends Cleanup>(plan: RunPlan<Ctx>): Promise<Result[]> {
   setMaxListeners(0, plan.signal);
+  load.start();
   const results = new Map<string, Result>();
-  // Longest first: the run then ends about when its longest wait ends.
-  const order = [...plan.scenarios].sort(
-    (a, b) => (b.budgetMs?.(plan.timing) ?? 0) - (a.budgetMs?.(plan.timing) ?? 0),
-  );
-  let next = 0;
-  const worker = async () => {
-    while (next < order.length && !plan.signal.aborted) {
-      const s = order[next++]!;
-      plan.onStart?.(infoOf(s));
-      const r = await runOne(s, plan);
-      results.set(s.id, r);
-      if (!s.owns?.length || !plan.finalize) plan.onResult?.(r);
-    }
+  const running = new Map<string, { beside: number }>();
+  const report = (s: Scenario<Ctx>, r: Result) => {
+    results.set(s.id, r);
+    if (!s.owns?.length || !plan.finalize) plan.onResult?.(r);
   };
-  const workers = Array.from({ length: Math.max(1, Math.min(plan.concurrency, order.length)) }, worker);
-  await Promise.all(workers);
+  /** Run one scenario, counting the scenarios it ran beside; a doubtful verdict is held back. */
+  const doubtful: Array<{ s: Scenario<Ctx>; r: Result; beside: number }> = [];
+  const runCounted = async (s: Scenario<Ctx>) => {
+    const me = { beside: running.size };
+    for (const other of running.values()) other.beside++;
+    running.set(s.id, me);
+    plan.onStart?.(infoOf(s));
+    const { r, signs } = await runOne(s, plan, plan.timing, false);
+    running.delete(s.id);
+    if (needsConfirmation(r, signs, plan.timing) && !plan.signal.aborted)
+      doubtful.push({ s, r, beside: me.beside });
+    else report(s, r);
+  };
+  // Longest first: the run then ends about when its longest wait ends.
+  const byLength = (list: ReadonlyArray<Scenario<Ctx>>) =>
+    [...list].sort((a, b) => (b.budgetMs?.(plan.timing) ?? 0) - (a.budgetMs?.(plan.timing) ?? 0));
+  await pool(byLength(plan.scenarios.filter((s) => !s.alone)), plan.concurrency, plan.signal, runCounted);
+  // Scenarios about the target's load run one at a time, with nothing else running.
+  await pool(byLength(plan.scenarios.filter((s) => s.alone)), 1, plan.signal, runCounted);
+  // Doubtful verdicts are run again alone, with more time; only a second failure stands.
+  for (const d of doubtful) {
+    if (plan.signal.aborted) {
+      report(d.s, d.r);
+      continue;
+    }
+    report(d.s, await confirm(d.s, d.r, d.beside, plan));
+  }
   if (plan.finalize) {
     for (const s of plan.scenarios) {
       const r = results.get(s.id);
@@ -84,6 +126,103 @@ export async function runScenarios<Ctx extends Cleanup>(plan: RunPlan<Ctx>): Pro
   return plan.scenarios.map((s) => results.get(s.id) ?? notRun(s, plan, reason));
 }
 
+/** `work` over `items`, at most `concurrency` at a time, until done or aborted. */
+async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  signal: AbortSignal,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !signal.aborted) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+}
+
+/** A stall this long during a rerun alone leaves its verdict open. */
+function stallLimit(t: TimingConfig): number {
+  return Math.max(200, t.timeoutMs / 10);
+}
+
+/** A machine short of CPU this share of the time may have starved a peer in another process. */
+const BUSY_MACHINE = 0.1;
+
+/** What a run saw of time and load, beyond its result. */
+interface RunSigns {
+  /** bounded waits that ran out */
+  expiredWaits: number;
+  /** share of the run during which the machine was short of CPU (harness/load.ts) */
+  cpuPressure: number;
+}
+
+/**
+ * Whether a verdict needs a rerun alone before it stands: a harness error; a
+ * failure or warning reached while the harness itself was stalled; or one that
+ * rests on time (a wait that ran out, a driver stopped at its deadline) on a
+ * machine busy enough to have starved the peer. A verdict about bytes alone (a
+ * wrong order, a smuggled response), or about time on an idle machine, stands.
+ */
+function needsConfirmation(r: Result, signs: RunSigns, t: TimingConfig): boolean {
+  if (r.outcome !== 'fail' && r.outcome !== 'error' && r.outcome !== 'warn') return false;
+  if (r.finding.kind === 'harnessError') return true;
+  if ((r.stalledMs ?? 0) >= stallLimit(t) / 2) return true;
+  return signs.expiredWaits > 0 && signs.cpuPressure >= BUSY_MACHINE;
+}
+
+async function confirm<Ctx extends Cleanup>(
+  s: Scenario<Ctx>,
+  first: Result,
+  beside: number,
+  plan: RunPlan<Ctx>,
+): Promise<Result> {
+  plan.onStart?.(infoOf(s));
+  const timing = confirmationTiming(plan.timing);
+  const { r: again } = await runOne(s, plan, timing, true);
+  const firstReason = findingReason(first.finding);
+  const others = `${beside} other scenario${beside === 1 ? '' : 's'}`;
+  const stalled = Math.round(again.stalledMs ?? 0);
+  const doubted = again.outcome === 'fail' || again.outcome === 'error' || again.outcome === 'warn';
+  const base = { first: { outcome: first.outcome, reason: firstReason }, beside };
+  if (doubted && stalled >= stallLimit(timing)) {
+    const finding = harnessError(
+      `inconclusive: the harness was delayed ${stalled} ms when this scenario ran again alone (first, beside ${others}: ${firstReason})`,
+    );
+    return {
+      ...again,
+      finding,
+      outcome: outcomeOf(finding, s.level, plan.strict),
+      confirmation: {
+        ...base,
+        rerun: 'inconclusive',
+        note: `${first.outcome} beside ${others}, and the harness was delayed ${stalled} ms when run alone`,
+      },
+    };
+  }
+  if (doubted)
+    return {
+      ...again,
+      confirmation: {
+        ...base,
+        rerun: 'confirmed',
+        note: `${again.outcome === first.outcome ? 'confirmed' : `${first.outcome} beside ${others}, then ${again.outcome}`}: run again alone with --timeout ${timing.timeoutMs} ms`,
+      },
+    };
+  return {
+    ...again,
+    confirmation: {
+      ...base,
+      rerun: 'passed',
+      note: `${first.outcome === 'error' ? 'an error' : `${first.outcome}ed`} once when run beside ${others}: ${firstReason}; ${again.outcome === 'pass' ? 'passed' : `${again.outcome}`} alone`,
+    },
+  };
+}
+
+function findingReason(f: Finding): string {
+  const text = f.kind === 'notApplicable' || f.kind === 'harnessError' ? f.reason : f.summary;
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
 function notRun<Ctx extends Cleanup>(s: Scenario<Ctx>, plan: RunPlan<Ctx>, reason: string): Result {
   const finding = notApplicable(`not run: ${reason}`);
   return {
@@ -97,23 +236,36 @@ function notRun<Ctx extends Cleanup>(s: Scenario<Ctx>, plan: RunPlan<Ctx>, reaso
   };
 }
 
-async function runOne<Ctx extends Cleanup>(s: Scenario<Ctx>, plan: RunPlan<Ctx>): Promise<Result> {
+async function runOne<Ctx extends Cleanup>(
+  s: Scenario<Ctx>,
+  plan: RunPlan<Ctx>,
+  timing: TimingConfig,
+  confirming: boolean,
+): Promise<{ r: Result; signs: RunSigns }> {
   const transcript = new Transcript();
   const ac = new AbortController();
   // Every connection and wait of a scenario listens on its signal: no leak, just many listeners.
   setMaxListeners(0, ac.signal);
   const startedAt = Date.now();
-  const deadline = deadlineOf(s, plan.timing);
+  const started = performance.now();
+  const deadline = deadlineOf(s, timing);
   const onRunAbort = () => ac.abort(plan.signal.reason);
   plan.signal.addEventListener('abort', onRunAbort, { once: true });
-  const timer = setTimeout(
-    () => ac.abort(new Error(`scenario exceeded its deadline of ${deadline} ms`)),
-    deadline,
-  );
+  // The deadline is in time the harness could run: a stall (a busy machine) moves it back, up to once more.
+  let timer: NodeJS.Timeout;
+  const arm = (ms: number) => {
+    timer = setTimeout(() => {
+      const due = started + deadline + Math.min(load.stalledMs(started), deadline);
+      const left = due - performance.now();
+      if (left > 1) arm(left);
+      else ac.abort(new Error(`scenario exceeded its deadline of ${deadline} ms`));
+    }, ms);
+  };
+  arm(deadline);
   let finding: Finding;
   let ctx: Ctx | undefined;
   try {
-    ctx = plan.makeContext(s, transcript, ac.signal);
+    ctx = plan.makeContext(s, transcript, ac.signal, timing, confirming);
     // A scenario stuck on something that ignores the signal still ends, a moment after the abort.
     const stuck = new Promise<never>((_, reject) => {
       ac.signal.addEventListener('abort', () => setTimeout(() => reject(new Aborted()), 1000).unref(), {
@@ -124,7 +276,7 @@ async function runOne<Ctx extends Cleanup>(s: Scenario<Ctx>, plan: RunPlan<Ctx>)
   } catch (e) {
     finding = findingOf(e, ac.signal, plan.signal);
   } finally {
-    clearTimeout(timer);
+    clearTimeout(timer!);
     plan.signal.removeEventListener('abort', onRunAbort);
     try {
       await ctx?.cleanup();
@@ -133,7 +285,8 @@ async function runOne<Ctx extends Cleanup>(s: Scenario<Ctx>, plan: RunPlan<Ctx>)
     }
   }
   if (!ac.signal.aborted) ac.abort(new Error('scenario finished'));
-  return {
+  const stalledMs = Math.round(load.stalledMs(started));
+  const r: Result = {
     scenario: infoOf(s),
     outcome: outcomeOf(finding, s.level, plan.strict),
     finding,
@@ -141,7 +294,9 @@ async function runOne<Ctx extends Cleanup>(s: Scenario<Ctx>, plan: RunPlan<Ctx>)
     startedAt,
     durationMs: Date.now() - startedAt,
     events: transcript.events,
+    ...(stalledMs > 0 ? { stalledMs } : {}),
   };
+  return { r, signs: { expiredWaits: transcript.expiredWaits, cpuPressure: load.cpuPressure(started) } };
 }
 
 function findingOf(e: unknown, signal: AbortSignal, runSignal: AbortSignal): Finding {

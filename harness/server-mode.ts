@@ -207,8 +207,8 @@ export async function runServerSuite(
     timing: opts.timing,
     strict: opts.strict,
     signal: hooks.signal,
-    makeContext: (s, transcript, signal) =>
-      new ServerCtx(info, opts.timing, transcript, signal, { scenario: s.id, sightings }),
+    makeContext: (s, transcript, signal, timing, confirming) =>
+      new ServerCtx(info, timing, transcript, signal, confirming ? undefined : { scenario: s.id, sightings }),
     finalize: (r, owns) => withSightings(r, sightings.of(owns, r.scenario.id), opts.strict),
     onStart: hooks.onStart,
     onResult: hooks.onResult,

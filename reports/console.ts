@@ -5,7 +5,7 @@
 import pc from 'picocolors';
 import type { Outcome, Result, ScenarioInfo } from '../harness/model.js';
 import { countOutcomes, OUTCOME_ORDER, OUTCOMES } from './symbols.js';
-import { evidence, findingLine, ruleLine } from './text.js';
+import { confirmationLine, evidence, findingLine, ruleLine } from './text.js';
 
 export interface ConsoleOptions {
   quiet?: boolean;
@@ -51,6 +51,8 @@ export class ConsoleReporter {
       this.write(`${this.line(r)}\n`);
       if (this.opts.verbose || (DETAILED.has(r.outcome) && !this.opts.quiet))
         this.write(`${this.details(r)}\n`);
+      // A verdict that was run again alone says so even when it passed (details carry it otherwise).
+      else if (r.confirmation) this.write(`      ${pc.dim(`rerun: ${confirmationLine(r)}`)}\n`);
     }
     this.drawLive();
   }
@@ -78,6 +80,15 @@ export class ConsoleReporter {
         out.push(
           `  ${OUTCOMES[o].color(OUTCOMES[o].symbol)} ${r.scenario.id}: ${findingLine(r.finding)} [${ruleLine(r)}]`,
         );
+    }
+    const reruns = results.filter((r) => r.confirmation);
+    if (reruns.length > 0) {
+      const passed = reruns.filter((r) => r.confirmation!.rerun === 'passed').length;
+      out.push(
+        pc.dim(
+          `${reruns.length} verdict${reruns.length === 1 ? '' : 's'} about time run again alone: ${reruns.length - passed} confirmed, ${passed} not reproduced (failed only beside other scenarios)`,
+        ),
+      );
     }
     out.push(...extra);
     this.write(`${out.join('\n')}\n`);

@@ -9,7 +9,7 @@ import { AREA_KEYS, AREAS, type Outcome, type Result, type WireEvent } from '../
 import { formatTranscript } from '../harness/wire/transcript.js';
 import type { RunInfo } from './json.js';
 import { countOutcomes, OUTCOME_ORDER, OUTCOMES } from './symbols.js';
-import { findingLine, ruleLine } from './text.js';
+import { confirmationLine, findingLine, ruleLine } from './text.js';
 
 const COLORS: Record<Outcome, string> = {
   pass: '#1a7f37',
@@ -78,13 +78,15 @@ function scenarioBlock(r: Result): string {
     ['result', findingLine(f)],
   ];
   if (f.kind === 'violated') rows.push(['expected', f.expected], ['seen', f.seen]);
+  const confirmed = confirmationLine(r);
+  if (confirmed) rows.push(['rerun', confirmed]);
   const table = rows.map(([k, v]) => `<tr><th>${k}</th><td>${escapeHtml(v)}</td></tr>`).join('');
   const open = r.outcome === 'fail' || r.outcome === 'error' ? ' open' : '';
   const transcript = r.events.length
     ? `<pre class="transcript">${escapeHtml(formatTranscript(r.events))}</pre>`
     : '';
   return `<details class="scenario ${r.outcome}" id="${escapeHtml(s.id)}"${open}>
-<summary>${badge(r.outcome)} <code>${escapeHtml(s.id)}</code> ${escapeHtml(s.title)} <span class="dur">${(r.durationMs / 1000).toFixed(2)} s</span></summary>
+<summary>${badge(r.outcome)} <code>${escapeHtml(s.id)}</code> ${escapeHtml(s.title)} ${confirmed ? '<span class="rerun">rerun alone</span> ' : ''}<span class="dur">${(r.durationMs / 1000).toFixed(2)} s</span></summary>
 <table class="facts">${table}</table>
 ${timelineSvg(r.events)}
 ${transcript}

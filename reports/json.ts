@@ -58,6 +58,8 @@ export function resultsJson(info: RunInfo, results: Result[]) {
       finding: r.finding,
       startedAt: new Date(r.startedAt).toISOString(),
       durationMs: r.durationMs,
+      ...(r.stalledMs ? { harnessStalledMs: r.stalledMs } : {}),
+      ...(r.confirmation ? { confirmation: r.confirmation } : {}),
       transcript: eventsJson(r.events),
     })),
   };

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import junitBuilder from 'junit-report-builder';
 import { AREA_KEYS, type Result } from '../harness/model.js';
-import { evidence, findingLine, ruleLine } from './text.js';
+import { confirmationLine, evidence, findingLine, ruleLine } from './text.js';
 
 // The package's default export is a builder instance; its type file does not resolve under nodenext.
 interface TestCase {
@@ -75,6 +75,13 @@ function addCase(suite: TestSuite, classname: string, r: Result, strict: boolean
     .property('rfc', r.scenario.rfc)
     .property('outcome', r.outcome)
     .property('covers', r.scenario.covers.join(' '));
+  // A verdict checked by a rerun alone says so wherever it lands, a pass included.
+  const out: string[] = [];
+  const confirmed = confirmationLine(r);
+  if (r.confirmation && confirmed) {
+    tc.property('confirmation', r.confirmation.rerun);
+    out.push(`rerun: ${confirmed}`);
+  }
   const message = xmlSafe(`${findingLine(r.finding)} [${ruleLine(r)}]`);
   const details = xmlSafe(evidence(r));
   switch (r.outcome) {
@@ -82,10 +89,10 @@ function addCase(suite: TestSuite, classname: string, r: Result, strict: boolean
       tc.failure(message, strict && r.level.startsWith('SHOULD') ? 'warn-strict' : 'violation').stacktrace(
         details,
       );
-      return;
+      break;
     case 'error':
       tc.error(message, 'harness-error', details);
-      return;
+      break;
     case 'skip': {
       // The builder writes <skipped/> without a reason; readers show skipped/@message.
       const build = tc.build.bind(tc);
@@ -95,15 +102,16 @@ function addCase(suite: TestSuite, classname: string, r: Result, strict: boolean
         return el;
       };
       tc.getSkippedCount = () => 1;
-      return;
+      break;
     }
     case 'warn':
     case 'info':
-      tc.standardOutput(`${r.outcome.toUpperCase()}: ${details}`);
-      return;
+      out.push(`${r.outcome.toUpperCase()}: ${details}`);
+      break;
     case 'pass':
-      return;
+      break;
   }
+  if (out.length) tc.standardOutput(xmlSafe(out.join('\n')));
 }
 
 export function writeJunit(file: string, results: Result[], strict: boolean): void {

@@ -21,6 +21,11 @@ export function ruleLine(r: Result): string {
   return `${r.scenario.covers.join(', ')}; ${r.scenario.rfc}; ${r.level}`;
 }
 
+/** How the verdict was checked by a rerun alone, or undefined: 'failed once beside 31 others: ...; passed alone'. */
+export function confirmationLine(r: Result): string | undefined {
+  return r.confirmation ? escapeLine(r.confirmation.note, 400) : undefined;
+}
+
 /** Expected / seen / rule, then the transcript: the evidence for a failure or warning. */
 export function evidence(r: Result, opts: { transcript?: boolean } = {}): string {
   const f = r.finding;
@@ -33,6 +38,8 @@ export function evidence(r: Result, opts: { transcript?: boolean } = {}): string
     lines.push(`rule:     ${ruleLine(r)}`);
     lines.push(`result:   ${findingLine(f)}`);
   }
+  const confirmed = confirmationLine(r);
+  if (confirmed) lines.push(`rerun:    ${confirmed}`);
   if (opts.transcript !== false && r.events.length > 0) {
     lines.push('transcript (ms since scenario start; > sent, < received):');
     lines.push(formatTranscript(r.events));

@@ -2,6 +2,8 @@
 // its standard input, collect one JSON line per request, enforce a deadline,
 // and kill its process group whatever happens.
 
+import { performance } from 'node:perf_hooks';
+import { load } from '../load.js';
 import type { Transcript } from '../wire/transcript.js';
 import { launch } from './process.js';
 
@@ -44,16 +46,40 @@ export interface DriverRun {
   durationMs: number;
 }
 
-/** How long a plan may take: its pauses, plus a read timeout per request, plus start-up. */
+/**
+ * How long a plan may take once the driver has connected: its pauses, plus a
+ * read timeout per request, plus a margin. Start-up is not in it: see startupLimit.
+ */
 export function planDeadline(plan: DriverPlan, timeoutMs: number): number {
   const pauses = plan.requests.reduce((n, r) => n + (r.delayMs ?? 0), 0);
   return pauses + timeoutMs * (plan.requests.length + 1) + 2000;
 }
 
+/**
+ * How long a driver may take from its start to its first connection. A driver
+ * process (an interpreter, a runtime) starting on a busy machine can take
+ * seconds; that is the machine, not the client under test.
+ */
+export function startupLimit(timeoutMs: number): number {
+  return Math.max(10_000, 3 * timeoutMs);
+}
+
 export async function runDriver(
   command: string,
   plan: DriverPlan,
-  opts: { deadlineMs: number; signal: AbortSignal; transcript: Transcript },
+  opts: {
+    /** from the driver's first connection (see startupLimit for the time before it) */
+    deadlineMs: number;
+    signal: AbortSignal;
+    transcript: Transcript;
+    /** the longest from the start to the first connection (default: startupLimit of 3 s reads) */
+    startupMs?: number;
+    /**
+     * transcript time of the driver's first connection to the scripted server, once there is
+     * one; without it the deadline runs from the start
+     */
+    firstConnectionAt?: () => number | undefined;
+  },
 ): Promise<DriverRun> {
   const { transcript } = opts;
   const lines = new Map<string, DriverLine>();
@@ -82,11 +108,36 @@ export async function runDriver(
     },
   });
   let timedOut = false;
-  const deadline = setTimeout(() => {
-    timedOut = true;
-    transcript.note(`driver still running at its deadline (${opts.deadlineMs} ms): killed`, 'drv');
-    void proc.stop(300);
-  }, opts.deadlineMs);
+  const startup = opts.startupMs ?? startupLimit(3000);
+  const firstConnectionAt = opts.firstConnectionAt ?? (() => started);
+  const startedPerf = performance.now();
+  // The plan's deadline runs from the first connection; until then the start-up limit applies.
+  // Both move back by the time the harness itself was stalled (a busy machine).
+  const dueAt = (): { at: number; what: string } => {
+    const first = firstConnectionAt();
+    const stalled = load.stalledMs(startedPerf);
+    return first === undefined
+      ? { at: started + startup + stalled, what: `made no connection within ${startup} ms of starting` }
+      : {
+          at: first + opts.deadlineMs + stalled,
+          what: opts.firstConnectionAt
+            ? `still running ${opts.deadlineMs} ms after its first connection (${Math.round(first - started)} ms after it started)`
+            : `still running at its deadline (${opts.deadlineMs} ms)`,
+        };
+  };
+  let deadline: NodeJS.Timeout | undefined;
+  const arm = (ms: number) => {
+    deadline = setTimeout(() => {
+      const due = dueAt();
+      const left = due.at - transcript.now();
+      if (left > 1) return arm(left);
+      timedOut = true;
+      transcript.expiredWaits++;
+      transcript.note(`driver ${due.what}: killed`, 'drv');
+      void proc.stop(300);
+    }, ms);
+  };
+  arm(Math.min(startup, opts.deadlineMs));
   const onAbort = () => void proc.stop(300);
   opts.signal.addEventListener('abort', onAbort, { once: true });
   try {

@@ -478,7 +478,7 @@ export class Conn {
   }
 
   sleep(ms: number): Promise<void> {
-    return this.until(() => undefined, ms).then(() => undefined);
+    return this.until(() => undefined, ms, false).then(() => undefined);
   }
 
   private stamp(before: number): void {
@@ -538,7 +538,10 @@ export class Conn {
     const lastByte = [...this.transcript.events]
       .reverse()
       .find((e) => e.conn === this.label && e.type === 'recv' && e.t <= this.finAt!);
-    return lastByte ? this.finAt - lastByte.t : undefined;
+    // Time this process was stalled is not time the server took.
+    return lastByte
+      ? this.finAt - lastByte.t - this.transcript.stalledBetween(lastByte.t, this.finAt)
+      : undefined;
   }
 
   /** PERSIST-02: an end right after a response that did not announce close. */
@@ -565,8 +568,14 @@ export class Conn {
   }
 
   /** Poll `check` on every wire event until it yields a value or the deadline passes. */
-  private until<T>(check: () => T | undefined, timeoutMs: number): Promise<T | 'timeout'> {
-    return this.waiters.until(check, timeoutMs, this.signal);
+  private async until<T>(
+    check: () => T | undefined,
+    timeoutMs: number,
+    extend = true,
+  ): Promise<T | 'timeout'> {
+    const r = await this.waiters.until(check, timeoutMs, this.signal, extend);
+    if (r === 'timeout' && extend) this.transcript.expiredWaits++;
+    return r;
   }
 }
 

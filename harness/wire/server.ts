@@ -199,8 +199,10 @@ export class ServerConn {
     this.waiters.wake();
   }
 
-  private until<T>(check: () => T | undefined, timeoutMs: number): Promise<T | 'timeout'> {
-    return this.waiters.until(check, timeoutMs, this.signal);
+  private async until<T>(check: () => T | undefined, timeoutMs: number): Promise<T | 'timeout'> {
+    const r = await this.waiters.until(check, timeoutMs, this.signal);
+    if (r === 'timeout') this.transcript.expiredWaits++;
+    return r;
   }
 }
 

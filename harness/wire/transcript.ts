@@ -1,14 +1,22 @@
 import { performance } from 'node:perf_hooks';
+import { load } from '../load.js';
 import type { WireEvent } from '../model.js';
 
 /** Timestamped events of one scenario: every byte sent and received, FIN, RST, timeouts, notes. */
 export class Transcript {
   readonly events: WireEvent[] = [];
   private readonly t0 = performance.now();
+  /** bounded waits that ran out: a verdict reached after one is about time (runner.ts confirms it) */
+  expiredWaits = 0;
 
   /** ms since the scenario started */
   now(): number {
     return performance.now() - this.t0;
+  }
+
+  /** ms of [from, to] (transcript times) during which this process was stalled (harness/load.ts) */
+  stalledBetween(from: number, to: number): number {
+    return load.stalledMs(this.t0 + from, this.t0 + to);
   }
 
   record(conn: string, type: WireEvent['type'], data?: Buffer | string): WireEvent {

@@ -3,6 +3,13 @@
 // abort (scenario deadline, Ctrl-C) ends every wait at once.
 
 import { performance } from 'node:perf_hooks';
+import { load } from '../load.js';
+
+/**
+ * A wait whose time ran out while this process was stalled (a busy machine) is
+ * extended by the stall, up to this many times its own length: it measures the peer.
+ */
+const MAX_EXTENSION = 4;
 
 /** Thrown out of any wait when the scenario is cancelled (deadline or Ctrl-C). */
 export class Aborted extends Error {
@@ -21,13 +28,25 @@ export class Waiters {
   }
 
   /** Call `check` now and after every wake until it yields a value, or the deadline passes. */
-  async until<T>(check: () => T | undefined, timeoutMs: number, signal: AbortSignal): Promise<T | 'timeout'> {
-    const deadline = performance.now() + timeoutMs;
+  async until<T>(
+    check: () => T | undefined,
+    timeoutMs: number,
+    signal: AbortSignal,
+    /** false for a pause that is itself the test (an idle time), not a deadline */
+    extend = true,
+  ): Promise<T | 'timeout'> {
+    const started = performance.now();
+    let deadline = started + timeoutMs;
     for (;;) {
       if (signal.aborted) throw new Aborted();
       const v = check();
       if (v !== undefined) return v;
-      const left = deadline - performance.now();
+      let left = deadline - performance.now();
+      if (left <= 0 && extend) {
+        const stalled = Math.min(load.stalledMs(started), timeoutMs * MAX_EXTENSION);
+        deadline = started + timeoutMs + stalled;
+        left = deadline - performance.now();
+      }
       if (left <= 0) return 'timeout';
       await new Promise<void>((resolve) => {
         const done = () => {

@@ -42,6 +42,8 @@ function ms(values: number[]): string {
 const manyIdle: ServerScenario = {
   id: 'conc-idle-many',
   role: 'server',
+  // holds many connections or a deep pipeline: other scenarios would change what it measures
+  alone: true,
   area: 'persistence',
   level: 'INFO',
   rfc: 'RFC 9112 §9.4, §9.5',
@@ -135,6 +137,8 @@ const manyIdle: ServerScenario = {
 const stalledNeighbour: ServerScenario = {
   id: 'conc-stalled-neighbour',
   role: 'server',
+  // holds many connections or a deep pipeline: other scenarios would change what it measures
+  alone: true,
   area: 'persistence',
   level: 'MUST',
   rfc: 'RFC 9112 §9.1, §9.2',

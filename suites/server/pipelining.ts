@@ -323,6 +323,8 @@ const LARGE_BYTES = 16 * 1024 * 1024;
 const deepPipeline: ServerScenario = {
   id: 'pipe-deep',
   role: 'server',
+  // holds many connections or a deep pipeline: other scenarios would change what it measures
+  alone: true,
   area: 'pipelining',
   level: 'SHOULD',
   rfc: 'RFC 9112 §9.5',
