@@ -4,10 +4,18 @@
 import { killAllLaunched, stopAllLaunched } from './launch/process.js';
 import { main } from './program.js';
 
+let dying = false;
+
 function die(e: Error): void {
-  killAllLaunched();
   process.stderr.write(`keepalive-spec: internal error: ${e.stack ?? e.message}\n`);
-  process.exit(2);
+  if (dying) return;
+  dying = true;
+  // SIGTERM first, so that drivers and servers remove their temporary files; then SIGKILL.
+  setTimeout(() => {
+    killAllLaunched();
+    process.exit(2);
+  }, 2000);
+  void stopAllLaunched(500).finally(() => process.exit(2));
 }
 
 // A reader that went away (`| head`) is not an error.

@@ -6,6 +6,7 @@ import type { Resources } from '../targets/types.js';
 import { skip } from './check.js';
 import type { Sightings } from './crosscheck.js';
 import type { Scenario, TimingConfig } from './model.js';
+import type { PostRefusal } from './probe.js';
 import { buildRequest, type HeaderList, type Req, type RequestSpec } from './wire/build.js';
 import { type Conn, type Endpoint, openConn } from './wire/conn.js';
 import type { Transcript } from './wire/transcript.js';
@@ -17,6 +18,8 @@ export interface ServerTargetInfo {
   /** the Host header value */
   authority: string;
   resources: Resources;
+  /** set when a valid POST before the run was answered 405 or 501 (harness/probe.ts) */
+  postRefused?: PostRefusal;
 }
 
 export type ResourceKind = Exclude<keyof Resources, 'path'>;
@@ -30,13 +33,14 @@ const RESOURCE_OPTION: Record<ResourceKind, string> = {
   echoPath: '--echo-path',
 };
 
+/** What the target offers none of: "the target offers no <what>". */
 const RESOURCE_WHAT: Record<ResourceKind, string> = {
-  chunkedPath: 'a resource that answers with a chunked body',
-  postPath: 'a resource that accepts a POST body',
-  largePath: 'a large resource',
-  slowPath: 'a slow resource',
-  noContentPath: 'a resource that answers 204',
-  echoPath: 'a resource that echoes a POST body',
+  chunkedPath: 'resource that answers with a chunked body',
+  postPath: 'resource that accepts a POST body',
+  largePath: 'large resource',
+  slowPath: 'slow resource',
+  noContentPath: 'resource that answers 204',
+  echoPath: 'resource that echoes a POST body',
 };
 
 export class ServerCtx {
@@ -59,6 +63,7 @@ export class ServerCtx {
 
   /** A resource of a particular kind, or a skip that names the option to provide one. */
   resource(kind: ResourceKind): string {
+    if (kind === 'postPath') this.needsPost();
     const p = this.target.resources[kind];
     if (!p) skip(`the target offers no ${RESOURCE_WHAT[kind]} (name one with ${RESOURCE_OPTION[kind]})`);
     return p;
@@ -93,8 +98,24 @@ export class ServerCtx {
     return `/${prefix}-${randomBytes(5).toString('hex')}`;
   }
 
+  /** A request with this target's Host. A POST on a target that refuses POST skips the scenario. */
   request(spec: RequestSpec): Req {
+    if (spec.method === 'POST') this.needsPost();
     return buildRequest({ host: this.target.authority, ...spec });
+  }
+
+  /**
+   * For a scenario that sends a POST (a request body): skipped with the reason when the
+   * target refused a valid POST before the run. The verdict would be about the refusal,
+   * not the framing under test. Requests built with request() and resource('postPath')
+   * call this; a scenario that writes a POST as raw bytes calls it itself.
+   */
+  needsPost(): void {
+    const refused = this.target.postRefused;
+    if (refused)
+      skip(
+        `the target refuses a valid POST at ${refused.path} (${refused.status}): this scenario needs one (name a resource that takes POST with --post-path)`,
+      );
   }
 
   get(target = this.path, headers: HeaderList = []): Req {

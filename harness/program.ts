@@ -4,17 +4,24 @@
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConsoleReporter } from '../reports/console.js';
-import { writeHtml } from '../reports/html.js';
-import { writeJson } from '../reports/json.js';
-import { writeJunit } from '../reports/junit.js';
+import type { RunInfo } from '../reports/json.js';
 import { CLIENT_TARGETS } from '../targets/clients/index.js';
 import { findServerTarget, SERVER_TARGETS } from '../targets/index.js';
-import { resolveDriver, runClientSuite } from './client-mode.js';
+import { checkDriver, resolveDriver, runClientSuite } from './client-mode.js';
 import { coverage, coverageMarkdown } from './coverage.js';
-import { killAllLaunched } from './launch/process.js';
-import { AREA_KEYS, AREAS, type Area, type Result, type Role, type TimingConfig } from './model.js';
+import { onInterrupt } from './interrupt.js';
+import {
+  AREA_KEYS,
+  AREAS,
+  type Area,
+  type Result,
+  type Role,
+  type ScenarioInfo,
+  type TimingConfig,
+} from './model.js';
 import { exitCodeOf } from './outcome.js';
 import { allScenarios, clientScenarios, selectScenarios, serverScenarios } from './registry.js';
+import { type ReportFiles, resultsSoFar, writeReports } from './run-reports.js';
 import { defaultConcurrency } from './runner.js';
 import { type RunHooks, runServerSuite, startServerTarget, TargetError } from './server-mode.js';
 import { VERSION } from './version.js';
@@ -127,7 +134,8 @@ function addCommonOptions(cmd: Command): Command {
 /** What a mode provides to the shared run pipeline: a started target and a way to run the suite on it. */
 interface ModeRun {
   mode: 'server' | 'client';
-  scenarioCount: number;
+  /** the selected scenarios, in report order */
+  scenarios: readonly ScenarioInfo[];
   start(signal: AbortSignal): Promise<{
     description: string;
     died?: Promise<string>;
@@ -140,81 +148,79 @@ interface ModeRun {
 async function runMode(m: ModeRun, o: CommonOptions): Promise<number> {
   const reporter = new ConsoleReporter({ quiet: o.quiet, verbose: o.verbose });
   const ac = new AbortController();
-  const onSignal = (sig: string) => () => {
-    if (ac.signal.aborted) {
-      killAllLaunched();
-      process.exit(130);
-    }
-    ac.abort(new Error(`interrupted (${sig})`));
-  };
-  const onInt = onSignal('SIGINT');
-  const onTerm = onSignal('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
   const started = Date.now();
   let target: Awaited<ReturnType<ModeRun['start']>> | undefined;
-  let results: Result[] = [];
-  let finished = false;
+  const runInfo = (cutShort?: string): RunInfo => ({
+    mode: m.mode,
+    target: target?.description ?? '',
+    startedAt: new Date(started).toISOString(),
+    wallMs: Date.now() - started,
+    strict: o.strict,
+    timeoutMs: o.timeout,
+    idleMaxMs: o.idleMax * 1000,
+    version: VERSION,
+    ...(cutShort ? { cutShort } : {}),
+  });
+  /** results as they finish, for reports written before the run has ended */
+  const finished = new Map<string, Result>();
+  // The reports first: a second signal may end the process before the wind-down does.
+  const runOver = onInterrupt((sig) => {
+    const why = `interrupted (${sig})`;
+    saveReports(o, runInfo(why), resultsSoFar(m.scenarios, finished, why, o.strict));
+    process.stderr.write(`keepalive-spec: ${why}: stopping the run (${sig} again to stop at once)\n`);
+    ac.abort(new Error(why));
+  });
   try {
-    target = await m.start(ac.signal);
-    void target.died?.then((why) => {
-      if (!finished) ac.abort(new TargetError(why));
-    });
-    reporter.header(
-      [
-        `${VERSION}, ${m.mode} mode`,
-        `target: ${target.description}`,
-        `${m.scenarioCount} scenarios, concurrency ${o.concurrency}, --timeout ${o.timeout} ms, --idle-max ${o.idleMax} s${o.strict ? ', --strict' : ''}`,
-      ],
-      m.scenarioCount,
-    );
-    results = await target.run({
-      signal: ac.signal,
-      onStart: (s) => reporter.started(s),
-      onResult: (r) => reporter.result(r),
-    });
+    let results: Result[] = [];
+    let ended = false;
+    try {
+      target = await m.start(ac.signal);
+      void target.died?.then((why) => {
+        if (!ended) ac.abort(new TargetError(why));
+      });
+      reporter.header(
+        [
+          `${VERSION}, ${m.mode} mode`,
+          `target: ${target.description}`,
+          `${m.scenarios.length} scenarios, concurrency ${o.concurrency}, --timeout ${o.timeout} ms, --idle-max ${o.idleMax} s${o.strict ? ', --strict' : ''}`,
+        ],
+        m.scenarios.length,
+      );
+      results = await target.run({
+        signal: ac.signal,
+        onStart: (s) => reporter.started(s),
+        onResult: (r) => {
+          finished.set(r.scenario.id, r);
+          reporter.result(r);
+        },
+      });
+    } finally {
+      ended = true;
+      await target?.stop();
+    }
+    const cutShort = ac.signal.aborted
+      ? String((ac.signal.reason as Error)?.message ?? ac.signal.reason)
+      : undefined;
+    const info = runInfo(cutShort);
+    const written = writeReports(o, info, results);
+    reporter.summary(results, info.wallMs, written.length ? [`reports: ${written.join(', ')}`] : []);
+    if (cutShort) {
+      process.stderr.write(`keepalive-spec: run cut short: ${cutShort}\n`);
+      return ac.signal.reason instanceof TargetError ? 2 : 130;
+    }
+    return exitCodeOf(results.map((r) => r.outcome));
   } finally {
-    finished = true;
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-    await target?.stop();
+    runOver();
   }
-  const wallMs = Date.now() - started;
-  const written: string[] = [];
-  const cutShort = ac.signal.aborted
-    ? String((ac.signal.reason as Error)?.message ?? ac.signal.reason)
-    : undefined;
-  if (o.junit) {
-    writeJunit(o.junit, results, o.strict);
-    written.push(`JUnit: ${o.junit}`);
+}
+
+/** Reports written from a signal handler: a failure is said, and the wind-down goes on. */
+function saveReports(files: ReportFiles, info: RunInfo, results: Result[]): void {
+  try {
+    writeReports(files, info, results);
+  } catch (e) {
+    process.stderr.write(`keepalive-spec: cannot write the reports: ${(e as Error).message}\n`);
   }
-  if (o.json || o.html) {
-    const info = {
-      mode: m.mode,
-      target: target?.description ?? '',
-      startedAt: new Date(started).toISOString(),
-      wallMs,
-      strict: o.strict,
-      timeoutMs: o.timeout,
-      idleMaxMs: o.idleMax * 1000,
-      version: VERSION,
-      ...(cutShort ? { cutShort } : {}),
-    };
-    if (o.json) {
-      writeJson(o.json, info, results);
-      written.push(`JSON: ${o.json}`);
-    }
-    if (o.html) {
-      writeHtml(o.html, info, results);
-      written.push(`HTML: ${o.html}`);
-    }
-  }
-  reporter.summary(results, wallMs, written.length ? [`reports: ${written.join(', ')}`] : []);
-  if (cutShort) {
-    process.stderr.write(`keepalive-spec: run cut short: ${cutShort}\n`);
-    return ac.signal.reason instanceof TargetError ? 2 : 130;
-  }
-  return exitCodeOf(results.map((r) => r.outcome));
 }
 
 function checkCommon(o: CommonOptions, mode: 'server' | 'client', targetConcurrency?: number): TimingConfig {
@@ -248,9 +254,9 @@ async function runServer(url: string | undefined, o: ServerOptions): Promise<num
   return runMode(
     {
       mode: 'server',
-      scenarioCount: scenarios.length,
-      start: async () => {
-        const running = await startServerTarget(spec, timing);
+      scenarios,
+      start: async (signal) => {
+        const running = await startServerTarget(spec, timing, signal);
         return {
           description: running.description,
           died: running.died,
@@ -278,17 +284,21 @@ async function runClient(o: ClientOptions): Promise<number> {
   return runMode(
     {
       mode: 'client',
-      scenarioCount: scenarios.length,
-      start: async () => ({
-        description: driver.description,
-        stop: async () => {},
-        run: (hooks) =>
-          runClientSuite(
-            driver.command,
-            { scenarios, timing, strict: o.strict, concurrency: o.concurrency! },
-            hooks,
-          ),
-      }),
+      scenarios,
+      start: async (signal) => {
+        // A driver that cannot run one plain GET would fail every scenario the same way.
+        await checkDriver(driver.command, timing, signal);
+        return {
+          description: driver.description,
+          stop: async () => {},
+          run: (hooks) =>
+            runClientSuite(
+              driver.command,
+              { scenarios, timing, strict: o.strict, concurrency: o.concurrency! },
+              hooks,
+            ),
+        };
+      },
     },
     o,
   );

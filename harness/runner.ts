@@ -123,7 +123,7 @@ export async function runScenarios<Ctx extends Cleanup>(plan: RunPlan<Ctx>): Pro
       ? plan.signal.reason.message
       : (plan.signal.reason ?? 'run cut short'),
   );
-  return plan.scenarios.map((s) => results.get(s.id) ?? notRun(s, plan, reason));
+  return plan.scenarios.map((s) => results.get(s.id) ?? notRunResult(s, reason, plan.strict));
 }
 
 /** `work` over `items`, at most `concurrency` at a time, until done or aborted. */
@@ -223,11 +223,12 @@ function findingReason(f: Finding): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
-function notRun<Ctx extends Cleanup>(s: Scenario<Ctx>, plan: RunPlan<Ctx>, reason: string): Result {
-  const finding = notApplicable(`not run: ${reason}`);
+/** A scenario that did not finish: skipped, "not run: <why>" (also the reports' view of an interrupted run). */
+export function notRunResult(s: ScenarioInfo, why: string, strict: boolean): Result {
+  const finding = notApplicable(`not run: ${why}`);
   return {
     scenario: infoOf(s),
-    outcome: outcomeOf(finding, s.level, plan.strict),
+    outcome: outcomeOf(finding, s.level, strict),
     finding,
     level: s.level,
     startedAt: Date.now(),

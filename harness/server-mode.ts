@@ -8,10 +8,9 @@ import { Sightings, withSightings } from './crosscheck.js';
 import { freePort, waitForPort } from './launch/ports.js';
 import { launch } from './launch/process.js';
 import type { Result, ScenarioInfo, TimingConfig } from './model.js';
+import { probeGet, probePost } from './probe.js';
 import { runScenarios } from './runner.js';
-import { buildRequest } from './wire/build.js';
-import { ConnectError, openConn } from './wire/conn.js';
-import { Transcript } from './wire/transcript.js';
+import type { HttpResponse } from './wire/parse.js';
 
 /** The target could not be reached or started: exit status 2, with this one-line reason. */
 export class TargetError extends Error {
@@ -75,10 +74,14 @@ export function targetInfo(url: URL, resources: Partial<Resources>, insecure = f
   };
 }
 
-/** Start or locate the target. Throws TargetError when it cannot be used. */
+/**
+ * Start or locate the target. Throws TargetError when it cannot be used; a URL or a
+ * launched command must also answer one plain GET with HTTP (`signal`: Ctrl-C meanwhile).
+ */
 export async function startServerTarget(
   spec: ServerTargetSpec,
   timing: TimingConfig,
+  signal: AbortSignal = new AbortController().signal,
 ): Promise<RunningTarget> {
   const given = [spec.url, spec.target, spec.launch].filter((x) => x !== undefined).length;
   if (given !== 1) throw new TargetError('give exactly one of <url>, --target <name>, --launch "<cmd>"');
@@ -99,10 +102,18 @@ export async function startServerTarget(
       throw new TargetError(`cannot start target ${t.name}: ${(e as Error).message}`);
     }
   }
-  if (spec.launch !== undefined) return launchTarget(spec.launch, spec.startupTimeoutMs ?? 10_000);
+  if (spec.launch !== undefined) {
+    const running = await launchTarget(spec.launch, spec.startupTimeoutMs ?? 10_000);
+    try {
+      return { ...running, resources: await preflight(running.url, spec, timing, signal) };
+    } catch (e) {
+      await running.stop();
+      throw e;
+    }
+  }
   const url = parseTargetUrl(spec.url!);
-  await preflight(targetInfo(url, {}, spec.insecure), timing);
-  return { url, resources: {}, description: url.href, stop: async () => {} };
+  const resources = await preflight(url, spec, timing, signal);
+  return { url, resources, description: url.href, stop: async () => {} };
 }
 
 async function launchTarget(command: string, startupTimeoutMs: number): Promise<RunningTarget> {
@@ -135,54 +146,26 @@ function tailOf(tail: string): string {
   return last ? `; last output: ${last.slice(0, 200)}` : '';
 }
 
-/** One TCP (or TLS) connection must succeed before anything runs. */
-async function preflight(info: ServerTargetInfo, timing: TimingConfig): Promise<void> {
-  const ac = new AbortController();
-  try {
-    const c = await openConn(info.endpoint, {
-      label: 'preflight',
-      transcript: new Transcript(),
-      timeoutMs: timing.timeoutMs,
-      signal: ac.signal,
-    });
-    c.destroy();
-  } catch (e) {
-    if (e instanceof ConnectError) throw new TargetError(e.message);
-    throw new TargetError(`cannot connect to ${info.url.host}: ${(e as Error).message}`);
-  } finally {
-    ac.abort();
-  }
+/**
+ * One plain GET must get an HTTP response before anything runs; what it answered
+ * also says which resources the path can be (the target declares none).
+ */
+async function preflight(
+  url: URL,
+  spec: ServerTargetSpec,
+  timing: TimingConfig,
+  signal: AbortSignal,
+): Promise<Partial<Resources>> {
+  const info = targetInfo(url, spec.resources ?? {}, spec.insecure);
+  const probe = await probeGet(info, timing, signal);
+  if (!probe.ok) throw new TargetError(probe.reason);
+  return discovered(info.resources.path, probe.response);
 }
 
-/**
- * Resources for a target that declares none (a URL or a launched command):
- * the URL's path serves as POST resource too, and as chunked resource if it answers chunked.
- */
-async function discoverResources(
-  info: ServerTargetInfo,
-  timing: TimingConfig,
-  runSignal: AbortSignal,
-): Promise<Partial<Resources>> {
-  const path = info.resources.path;
-  const found: Partial<Resources> = { postPath: path, largePath: path };
-  const ac = new AbortController();
-  try {
-    const c = await openConn(info.endpoint, {
-      label: 'probe',
-      transcript: new Transcript(),
-      timeoutMs: timing.timeoutMs,
-      signal: AbortSignal.any([ac.signal, runSignal]),
-    });
-    await c.send(buildRequest({ host: info.authority, target: path, headers: [['Connection', 'close']] }));
-    const r = await c.readResponse();
-    if (r.type === 'response' && r.response.framing.kind === 'chunked') found.chunkedPath = path;
-    c.destroy();
-  } catch {
-    // the scenarios will report what is wrong with the target
-  } finally {
-    ac.abort();
-  }
-  return found;
+/** The path serves as POST and large resource too, and as chunked one if it answered chunked. */
+function discovered(path: string, res: HttpResponse | undefined): Partial<Resources> {
+  const chunked = res?.framing.kind === 'chunked';
+  return { postPath: path, largePath: path, ...(chunked ? { chunkedPath: path } : {}) };
 }
 
 export async function runServerSuite(
@@ -195,11 +178,10 @@ export async function runServerSuite(
   const overrides = Object.fromEntries(
     Object.entries(spec.resources ?? {}).filter(([, v]) => v !== undefined),
   );
-  let info = targetInfo(running.url, { ...running.resources, ...overrides }, insecure);
-  if (Object.keys(running.resources).length === 0) {
-    const discovered = await discoverResources(info, opts.timing, hooks.signal);
-    info = targetInfo(running.url, { ...discovered, ...info.resources }, insecure);
-  }
+  const info = targetInfo(running.url, { ...running.resources, ...overrides }, insecure);
+  // Where POST is refused, every scenario that sends a body is skipped with the reason (context.ts).
+  const postPath = info.resources.postPath ?? info.resources.path;
+  if (!hooks.signal.aborted) info.postRefused = await probePost(info, postPath, opts.timing, hooks.signal);
   const sightings = new Sightings();
   return runScenarios<ServerCtx>({
     scenarios: opts.scenarios,

@@ -101,21 +101,18 @@ export class ConsoleReporter {
     const head = `${r.scenario.area.padEnd(11)} ${r.scenario.id}`;
     let tail = r.scenario.title;
     if (r.outcome === 'info' || r.outcome === 'skip') tail = findingLine(r.finding);
+    // Cut to the width on a terminal only: a CI log or a pipe keeps the whole line.
     const room = this.width - head.length - secs.length - 12;
-    if (tail.length > room) tail = `${tail.slice(0, Math.max(10, room - 1))}…`;
+    if (this.out.isTTY && tail.length > room) tail = `${tail.slice(0, Math.max(10, room - 1))}…`;
     return `${tag} ${head}  ${pc.dim(tail)} ${pc.dim(secs)}`;
   }
 
   private details(r: Result): string {
-    let text = evidence(r, { transcript: r.outcome !== 'skip' });
-    if (!this.opts.verbose) {
-      const lines = text.split('\n');
-      if (lines.length > MAX_TRANSCRIPT_LINES + 4)
-        text = [
-          ...lines.slice(0, MAX_TRANSCRIPT_LINES),
-          `… ${lines.length - MAX_TRANSCRIPT_LINES} more lines (--verbose, --json or --html show all)`,
-        ].join('\n');
-    }
+    // Cut, the transcript keeps its end: what was received and how the connection ended.
+    const text = evidence(r, {
+      transcript: r.outcome !== 'skip',
+      ...(this.opts.verbose ? {} : { maxTranscriptLines: MAX_TRANSCRIPT_LINES }),
+    });
     return text
       .split('\n')
       .map((l) => `      ${l}`)
@@ -126,7 +123,7 @@ export class ConsoleReporter {
     if (!this.live || this.running.size === 0) return;
     const names = [...this.running].slice(0, 3).join(', ');
     const more = this.running.size > 3 ? ` +${this.running.size - 3}` : '';
-    const text = `  running ${this.done}/${this.total} done: ${names}${more}`;
+    const text = `  ${this.done}/${this.total} done; running: ${names}${more}`;
     this.out.write(`\r${pc.dim(text.slice(0, this.width - 1))}\x1b[K`);
     this.liveShown = true;
   }

@@ -2,6 +2,7 @@
 
 import type { Finding, Result } from '../harness/model.js';
 import { escapeLine, formatTranscript } from '../harness/wire/transcript.js';
+import { condenseTranscript } from './condense.js';
 
 /** The finding in one line. */
 export function findingLine(f: Finding): string {
@@ -26,8 +27,14 @@ export function confirmationLine(r: Result): string | undefined {
   return r.confirmation ? escapeLine(r.confirmation.note, 400) : undefined;
 }
 
-/** Expected / seen / rule, then the transcript: the evidence for a failure or warning. */
-export function evidence(r: Result, opts: { transcript?: boolean } = {}): string {
+/**
+ * Expected / seen / rule, then the transcript: the evidence for a failure or warning.
+ * `maxTranscriptLines` cuts the transcript's middle, keeping its head and its end.
+ */
+export function evidence(
+  r: Result,
+  opts: { transcript?: boolean; maxTranscriptLines?: number } = {},
+): string {
   const f = r.finding;
   const lines: string[] = [];
   if (f.kind === 'violated') {
@@ -42,7 +49,11 @@ export function evidence(r: Result, opts: { transcript?: boolean } = {}): string
   if (confirmed) lines.push(`rerun:    ${confirmed}`);
   if (opts.transcript !== false && r.events.length > 0) {
     lines.push('transcript (ms since scenario start; > sent, < received):');
-    lines.push(formatTranscript(r.events));
+    lines.push(
+      opts.maxTranscriptLines === undefined
+        ? formatTranscript(r.events)
+        : condenseTranscript(r.events, opts.maxTranscriptLines),
+    );
   }
   return lines.join('\n');
 }

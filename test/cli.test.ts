@@ -1,18 +1,17 @@
 // End-to-end tests of the built command (dist/harness/cli.js): exit codes,
 // reports, listing, and that no run can hang on a broken or hostile target.
 
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { validateXML } from 'xmllint-wasm';
 import { freePort, waitForPort } from '../harness/launch/ports.js';
 import { launch } from '../harness/launch/process.js';
 import { AREA_KEYS } from '../harness/model.js';
+import { expectValidJunit } from './helpers.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'harness', 'cli.js');
-const XSD = readFileSync(join(import.meta.dirname, 'fixtures', 'junit.xsd'), 'utf8');
 const HOSTILE = join(import.meta.dirname, 'fixtures', 'hostile-server.mjs');
 const FAST = ['--timeout', '1500', '--idle-max', '3', '--target-idle', '1'];
 
@@ -38,25 +37,13 @@ function liveInGroup(pgid: number): string[] {
   return live;
 }
 
-async function expectValidJunit(file: string): Promise<string> {
-  const xml = readFileSync(file, 'utf8');
-  const result = await validateXML({
-    xml: [{ fileName: 'report.xml', contents: xml }],
-    schema: [{ fileName: 'junit.xsd', contents: XSD }],
-  });
-  expect(
-    result.errors.map((e) => e.rawMessage),
-    'JUnit XSD validation',
-  ).to.deep.equal([]);
-  return xml;
-}
-
 describe('the keepalive-spec command', function () {
   this.timeout(90_000);
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'ka-spec-cli-'));
   });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('passes the reference target, writes valid JUnit and JSON, and exits 0', async () => {
     const junit = join(dir, 'ref.xml');

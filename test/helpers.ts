@@ -1,5 +1,9 @@
 // Shared by the tests: run scenarios against built-in targets through the same entry points the CLI uses.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { validateXML } from 'xmllint-wasm';
 import { runClientSuite } from '../harness/client-mode.js';
 import type { Result, TimingConfig } from '../harness/model.js';
 import { clientScenarios, serverScenarios } from '../harness/registry.js';
@@ -53,4 +57,20 @@ export async function runClientAgainst(
     { signal: new AbortController().signal },
   );
   return new Map(results.map((r) => [r.scenario.id, r]));
+}
+
+const XSD = readFileSync(join(import.meta.dirname, 'fixtures', 'junit.xsd'), 'utf8');
+
+/** The JUnit file, after checking it against the JUnit schema. */
+export async function expectValidJunit(file: string): Promise<string> {
+  const xml = readFileSync(file, 'utf8');
+  const result = await validateXML({
+    xml: [{ fileName: 'report.xml', contents: xml }],
+    schema: [{ fileName: 'junit.xsd', contents: XSD }],
+  });
+  expect(
+    result.errors.map((e) => e.rawMessage),
+    'JUnit XSD validation',
+  ).to.deep.equal([]);
+  return xml;
 }

@@ -2,7 +2,7 @@
 // it renders, and a target that sends <script> in headers and body cannot run
 // any script in it.
 
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -35,8 +35,13 @@ describe('the HTML report in Chromium', function () {
     }
   });
 
+  let dir: string | undefined;
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
   it('renders a hostile target escaped: no script runs, every scenario and timeline is there', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ka-html-'));
+    dir = mkdtempSync(join(tmpdir(), 'ka-html-'));
     const html = join(dir, 'report.html');
     const r = await execa(
       'node',

@@ -576,6 +576,7 @@ function wsColon(v: (typeof WS_COLON)[number]): ServerScenario {
     covers: ['FRAME-06'],
     title: `a field line "${v.field}" (whitespace before the colon) is answered with 400`,
     async run(ctx) {
+      ctx.needsPost(); // written as raw bytes, not through ctx.request()
       const first = `POST ${ctx.path} with "${v.field}"`;
       const head = `POST ${ctx.path} HTTP/1.1\r\nHost: ${ctx.target.authority}\r\n${v.field}\r\n\r\n`;
       return probe(ctx, rawRequest(Buffer.concat([Buffer.from(head, 'latin1'), v.body]), 'POST'), {
@@ -612,6 +613,7 @@ function fold(v: (typeof FOLD)[number]): ServerScenario {
     covers: ['FRAME-07'],
     title: `a ${name} folded onto the next line is rejected with 400 or read unfolded`,
     async run(ctx) {
+      ctx.needsPost(); // written as raw bytes, not through ctx.request()
       const head = `POST ${ctx.path} HTTP/1.1\r\nHost: ${ctx.target.authority}\r\n${v.field}\r\n\r\n`;
       return probe(ctx, rawRequest(Buffer.concat([Buffer.from(head, 'latin1'), v.body]), 'POST'), {
         first: `POST ${ctx.path} with ${JSON.stringify(v.field)}`,

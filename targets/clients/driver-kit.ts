@@ -69,18 +69,30 @@ export function cleanUp(): void {
   for (const fn of cleanups.splice(0)) fn();
 }
 
-// The harness stops a driver with SIGTERM to its process group; stopped otherwise,
-// a driver still takes its client down with it.
-process.on('SIGTERM', () => {
-  for (const child of children) child.kill('SIGTERM');
-  cleanUp();
-  process.exit(143);
-});
+// The harness stops a driver with SIGTERM to its process group; stopped by any
+// signal, a driver kills its client at once (nothing more is written to its
+// files) and exits, which removes them.
+const EXIT_ON: Array<[NodeJS.Signals, number]> = [
+  ['SIGTERM', 143],
+  ['SIGINT', 130],
+  ['SIGHUP', 129],
+];
+for (const [signal, status] of EXIT_ON)
+  process.on(signal, () => {
+    for (const child of children) child.kill('SIGKILL');
+    process.exit(status);
+  });
+// Every way out (an error, process.exit) passes here: nothing is left in the temporary directory.
+process.on('exit', cleanUp);
 
-/** A temporary directory, removed by cleanUp(). */
+/**
+ * A temporary directory `<tmpdir>/<prefix>XXXXXX`, removed by cleanUp() (at exit at the
+ * latest); the prefix names the driver, e.g. keepalive-spec-curl-, for leak checks.
+ */
 export function scratchDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  // A client killed a moment ago may still be closing a file in it: retry briefly.
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 }));
   return dir;
 }
 
