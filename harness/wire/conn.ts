@@ -369,7 +369,9 @@ export class Conn {
       'timeout',
       `no complete response within ${timeoutMs} ms (${this.parser.describeState()})`,
     );
-    if (this.parser.describeState() === 'inside a close-delimited body')
+    const open = this.parser.inBody as HttpResponse | undefined;
+    // A close-delimited body that announced the close is legal (RFC 9112 §6.3): only a promise to persist is broken.
+    if (this.parser.describeState() === 'inside a close-delimited body' && open && promisesPersistence(open))
       this.observe?.(
         'PERSIST-03',
         `a response without Content-Length or chunked framing (close-delimited) was not followed by a close within ${timeoutMs} ms`,
@@ -495,7 +497,7 @@ export class Conn {
       this.lastFinal = { res, at: t, req };
       this.checkResponse(res, req);
       const lag = this.closeLag(res);
-      if (lag !== undefined && lag > this.graceMs)
+      if (lag !== undefined && lag > this.graceMs && promisesPersistence(res))
         this.observe?.(
           'PERSIST-03',
           `a close-delimited response${req ? ` to ${req.label}` : ''} was ended by the server only ${Math.round(lag)} ms after its last byte`,
@@ -597,6 +599,12 @@ function splitBytes(all: Buffer, opts: SendOptions): Buffer[] {
     return out;
   }
   return [all];
+}
+
+/** The response does not announce the end of the connection (RFC 9112 §9.3): no close, and 1.1 or 1.0 with keep-alive. */
+function promisesPersistence(res: HttpResponse): boolean {
+  const options = connectionOptions(res.headers);
+  return !options.has('close') && (res.version !== 'HTTP/1.0' || options.has('keep-alive'));
 }
 
 function hasFraming(res: HttpResponse): boolean {

@@ -246,6 +246,13 @@ export class Parser {
     return this.base + this.pos;
   }
 
+  /** The message whose head is complete and whose body is still being read, if any. */
+  get inBody(): HttpMessage | undefined {
+    return this.state.startsWith('body') || this.state.startsWith('chunk') || this.state === 'trailers'
+      ? this.b.msg
+      : undefined;
+  }
+
   /** A short description of where the parser is, for evidence ("inside chunk data, 3 of 5 bytes"). */
   describeState(): string {
     switch (this.state) {

@@ -62,7 +62,15 @@ Listen 127.0.0.1:${port}
 ServerName 127.0.0.1
 ${['mpm_event', 'authz_core', 'mime', 'dir', 'cgid'].map(module).join('\n')}
 ${who ? `User ${who.user}\nGroup ${who.group}` : ''}
-StartServers 1
+# Capacity for the suite's concurrency (32 scenarios, one holding 64 idle connections): with
+# one child Apache sheds keep-alive connections ("All workers are busy or dying"), which
+# looks like a persistence failure.
+StartServers 4
+ServerLimit 16
+ThreadsPerChild 32
+MinSpareThreads 64
+MaxSpareThreads 256
+MaxRequestWorkers 512
 KeepAlive On
 KeepAliveTimeout ${opts.idleTimeoutMs}ms
 MaxKeepAliveRequests 100
