@@ -75,7 +75,8 @@ export interface Scenario<Ctx> extends ScenarioInfo {
   transport?: 'tls';
   /**
    * Its verdict depends on what else the target is doing (many connections at once, a
-   * deep pipeline): it runs after the batch, with nothing else running.
+   * deep pipeline): a verdict other than pass reached beside other scenarios is replaced
+   * by the verdict of a rerun after the batch, with nothing else running.
    */
   alone?: boolean;
   run(ctx: Ctx): Promise<Finding>;

@@ -11,6 +11,7 @@ import {
   type Finding,
   harnessError,
   notApplicable,
+  type Outcome,
   type Result,
   type Scenario,
   type ScenarioInfo,
@@ -91,17 +92,19 @@ export async function runScenarios<Ctx extends Cleanup>(plan: RunPlan<Ctx>): Pro
     plan.onStart?.(infoOf(s));
     const { r, signs } = await runOne(s, plan, plan.timing, false);
     running.delete(s.id);
-    if (needsConfirmation(r, signs, plan.timing) && !plan.signal.aborted)
+    // A scenario about load that fails or warns beside others is judged alone instead
+    // (a measurement beside others stands as one: it is no verdict, and a rerun costs its wait).
+    const aloneDiffers = s.alone && DOUBTED.has(r.outcome) && me.beside > 0;
+    if ((aloneDiffers || needsConfirmation(r, signs, plan.timing)) && !plan.signal.aborted)
       doubtful.push({ s, r, beside: me.beside });
     else report(s, r);
   };
   // Longest first: the run then ends about when its longest wait ends.
   const byLength = (list: ReadonlyArray<Scenario<Ctx>>) =>
     [...list].sort((a, b) => (b.budgetMs?.(plan.timing) ?? 0) - (a.budgetMs?.(plan.timing) ?? 0));
-  await pool(byLength(plan.scenarios.filter((s) => !s.alone)), plan.concurrency, plan.signal, runCounted);
-  // Scenarios about the target's load run one at a time, with nothing else running.
-  await pool(byLength(plan.scenarios.filter((s) => s.alone)), 1, plan.signal, runCounted);
-  // Doubtful verdicts are run again alone, with more time; only a second failure stands.
+  await pool(byLength(plan.scenarios), plan.concurrency, plan.signal, runCounted);
+  // Doubtful verdicts are run again alone, with more time; only a second failure stands
+  // (for a scenario about load, the verdict alone stands, whatever it is).
   for (const d of doubtful) {
     if (plan.signal.aborted) {
       report(d.s, d.r);
@@ -145,6 +148,9 @@ function stallLimit(t: TimingConfig): number {
   return Math.max(200, t.timeoutMs / 10);
 }
 
+/** The outcomes a rerun alone may overturn. */
+const DOUBTED: ReadonlySet<Outcome> = new Set(['fail', 'warn', 'error']);
+
 /** A machine short of CPU this share of the time may have starved a peer in another process. */
 const BUSY_MACHINE = 0.1;
 
@@ -164,7 +170,7 @@ interface RunSigns {
  * wrong order, a smuggled response), or about time on an idle machine, stands.
  */
 function needsConfirmation(r: Result, signs: RunSigns, t: TimingConfig): boolean {
-  if (r.outcome !== 'fail' && r.outcome !== 'error' && r.outcome !== 'warn') return false;
+  if (!DOUBTED.has(r.outcome)) return false;
   if (r.finding.kind === 'harnessError') return true;
   if ((r.stalledMs ?? 0) >= stallLimit(t) / 2) return true;
   return signs.expiredWaits > 0 && signs.cpuPressure >= BUSY_MACHINE;
@@ -182,7 +188,7 @@ async function confirm<Ctx extends Cleanup>(
   const firstReason = findingReason(first.finding);
   const others = `${beside} other scenario${beside === 1 ? '' : 's'}`;
   const stalled = Math.round(again.stalledMs ?? 0);
-  const doubted = again.outcome === 'fail' || again.outcome === 'error' || again.outcome === 'warn';
+  const doubted = DOUBTED.has(again.outcome);
   const base = { first: { outcome: first.outcome, reason: firstReason }, beside };
   if (doubted && stalled >= stallLimit(timing)) {
     const finding = harnessError(

@@ -86,7 +86,7 @@ export class ConsoleReporter {
       const passed = reruns.filter((r) => r.confirmation!.rerun === 'passed').length;
       out.push(
         pc.dim(
-          `${reruns.length} verdict${reruns.length === 1 ? '' : 's'} about time run again alone: ${reruns.length - passed} confirmed, ${passed} not reproduced (failed only beside other scenarios)`,
+          `${reruns.length} verdict${reruns.length === 1 ? '' : 's'} run again alone: ${reruns.length - passed} confirmed, ${passed} not reproduced (only beside other scenarios)`,
         ),
       );
     }

@@ -11,6 +11,7 @@ import { load } from '../harness/load.js';
 import {
   type Finding,
   harnessError,
+  measured,
   type Result,
   type Scenario,
   satisfied,
@@ -165,28 +166,44 @@ describe('the run loop on a busy machine', () => {
     );
   });
 
-  it('scenarios marked alone run after the batch with nothing beside them', async () => {
+  it('a scenario about load that fails beside others is judged by a rerun with nothing beside it', async () => {
     const active = new Set<string>();
-    const beside = new Map<string, number>();
-    const step = (id: string) => async () => {
+    const beside: Record<string, number[]> = {};
+    const step = (id: string) => async (ctx: Ctx) => {
       active.add(id);
-      beside.set(id, active.size - 1);
+      let most = active.size - 1;
       await new Promise((res) => setTimeout(res, 30));
-      beside.set(id, Math.max(beside.get(id)!, active.size - 1));
+      most = Math.max(most, active.size - 1);
       active.delete(id);
-      return satisfied('ok');
+      (beside[id] ??= []).push(most);
+      // Beside others it measures something else than alone.
+      return id === 'lonely' && !ctx.confirming
+        ? violated({ summary: 'a new connection was not answered', expected: 'an answer', seen: 'none' })
+        : id === 'measuring'
+          ? measured('3 of 64 answered')
+          : satisfied('ok');
     };
-    await run(
+    const r = await run(
       [
         scenario('a', step('a')),
         scenario('lonely', step('lonely'), { alone: true }),
+        scenario('calm', step('calm'), { alone: true }),
+        scenario('measuring', step('measuring'), { alone: true }),
         scenario('b', step('b')),
-        scenario('c', step('c')),
       ],
       8,
     );
-    expect(beside.get('lonely')).to.equal(0);
-    expect(beside.get('a')).to.be.greaterThan(0);
+    expect(beside.lonely).to.have.length(2);
+    expect(beside.lonely![1]).to.equal(0);
+    expect(r.get('lonely')!.outcome).to.equal('pass');
+    expect(r.get('lonely')!.confirmation?.note).to.match(
+      /^failed once when run beside \d+ other.*passed alone/,
+    );
+    // A pass, or a measurement, beside others stands without a rerun.
+    expect(beside.calm).to.have.length(1);
+    expect(r.get('calm')!.confirmation).to.equal(undefined);
+    expect(beside.measuring).to.have.length(1);
+    expect(r.get('measuring')!.outcome).to.equal('info');
   });
 
   it('a wait moves its deadline back by the time the harness was stalled', async () => {
