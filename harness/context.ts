@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Resources } from '../targets/types.js';
 import { skip } from './check.js';
 import type { Sightings } from './crosscheck.js';
-import type { Scenario, TimingConfig } from './model.js';
+import type { Area, Scenario, TimingConfig } from './model.js';
 import type { PostRefusal } from './probe.js';
 import { buildRequest, type HeaderList, type Req, type RequestSpec } from './wire/build.js';
 import { type Conn, type Endpoint, openConn } from './wire/conn.js';
@@ -20,6 +20,8 @@ export interface ServerTargetInfo {
   resources: Resources;
   /** set when a valid POST before the run was answered 405 or 501 (harness/probe.ts) */
   postRefused?: PostRefusal;
+  /** set when two GETs written at once did not both get answered before the run: why (harness/probe.ts) */
+  pipelineBroken?: string;
 }
 
 export type ResourceKind = Exclude<keyof Resources, 'path'>;
@@ -54,6 +56,8 @@ export class ServerCtx {
     readonly signal: AbortSignal,
     /** where this scenario's connections report cross-cutting findings */
     private readonly crossCheck?: { scenario: string; sightings: Sightings },
+    /** the scenario's area: only the pipelining area pipelines on a target that drops pipelines */
+    readonly area?: Area,
   ) {}
 
   /** the resource requested by default */
@@ -78,6 +82,11 @@ export class ServerCtx {
       transcript: this.transcript,
       timeoutMs: this.timing.timeoutMs,
       signal: this.signal,
+      // One root cause, one failure: where the target drops pipelined requests, only the
+      // pipelining scenarios pipeline; the others send each request once the one before is answered.
+      ...(this.target.pipelineBroken && this.area !== 'pipelining'
+        ? { noPipelining: this.target.pipelineBroken }
+        : {}),
       observe: cc
         ? (rule, what) =>
             cc.sightings.add({

@@ -3,11 +3,11 @@
 // every scenario into "the connection ended before a response"), and a small
 // valid POST shows whether the target refuses POST where the scenarios send bodies.
 
-import { describeRead } from './check.js';
+import { describeRead, saysClose } from './check.js';
 import type { ServerTargetInfo } from './context.js';
 import type { TimingConfig } from './model.js';
 import { buildRequest, type Req } from './wire/build.js';
-import { ConnectError, openConn, type ReadResult } from './wire/conn.js';
+import { type Conn, ConnectError, openConn, type ReadResult } from './wire/conn.js';
 import type { HttpResponse } from './wire/parse.js';
 import { escapeLine, Transcript } from './wire/transcript.js';
 import { Aborted } from './wire/wait.js';
@@ -97,6 +97,46 @@ export async function probeGet(
     if (e instanceof Aborted || signal.aborted) return { ok: true };
     if (e instanceof ConnectError) return { ok: false, reason: connectFailure(info, e) };
     return { ok: false, reason: `cannot connect to ${info.url.host}: ${(e as Error).message}` };
+  }
+}
+
+/**
+ * Two plain GETs written at once on one connection. A target that answers only the
+ * first would fail every scenario that writes its follow-up request behind the bytes
+ * under test: one root cause, reported once by the pipelining scenarios; the others
+ * then send their follow-up after the response (context.ts). Returns why the
+ * pipeline broke, or undefined when it worked or cannot be told (the first response
+ * announced a close, or none came).
+ */
+export async function probePipelining(
+  info: ServerTargetInfo,
+  timing: TimingConfig,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const get = (connection: string) =>
+    buildRequest({
+      host: info.authority,
+      target: info.resources.path,
+      headers: [['Connection', connection]],
+    });
+  let c: Conn | undefined;
+  try {
+    c = await openConn(info.endpoint, {
+      label: 'probe',
+      transcript: new Transcript(),
+      timeoutMs: timing.timeoutMs,
+      signal,
+    });
+    await c.send([get('keep-alive'), get('close')]);
+    const r1 = await c.readResponse();
+    if (r1.type !== 'response' || saysClose(r1.response)) return undefined;
+    const r2 = await c.readResponse();
+    if (r2.type === 'response') return undefined;
+    return `two GETs written at once on one connection: the first was answered ${r1.response.status}, the second not (${describeRead(r2)})`;
+  } catch {
+    return undefined;
+  } finally {
+    c?.destroy();
   }
 }
 

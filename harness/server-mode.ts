@@ -8,7 +8,7 @@ import { Sightings, withSightings } from './crosscheck.js';
 import { freePort, waitForPort } from './launch/ports.js';
 import { launch } from './launch/process.js';
 import type { Result, ScenarioInfo, TimingConfig } from './model.js';
-import { probeGet, probePost } from './probe.js';
+import { probeGet, probePipelining, probePost } from './probe.js';
 import { runScenarios } from './runner.js';
 import type { HttpResponse } from './wire/parse.js';
 
@@ -182,6 +182,9 @@ export async function runServerSuite(
   // Where POST is refused, every scenario that sends a body is skipped with the reason (context.ts).
   const postPath = info.resources.postPath ?? info.resources.path;
   if (!hooks.signal.aborted) info.postRefused = await probePost(info, postPath, opts.timing, hooks.signal);
+  // One root cause, one failure: a target that drops pipelined requests fails the pipelining
+  // scenarios; the others send their follow-up request after the response (context.ts).
+  if (!hooks.signal.aborted) info.pipelineBroken = await probePipelining(info, opts.timing, hooks.signal);
   const sightings = new Sightings();
   return runScenarios<ServerCtx>({
     scenarios: opts.scenarios,
@@ -190,7 +193,14 @@ export async function runServerSuite(
     strict: opts.strict,
     signal: hooks.signal,
     makeContext: (s, transcript, signal, timing, confirming) =>
-      new ServerCtx(info, timing, transcript, signal, confirming ? undefined : { scenario: s.id, sightings }),
+      new ServerCtx(
+        info,
+        timing,
+        transcript,
+        signal,
+        confirming ? undefined : { scenario: s.id, sightings },
+        s.area,
+      ),
     finalize: (r, owns) => withSightings(r, sightings.of(owns, r.scenario.id), opts.strict),
     onStart: hooks.onStart,
     onResult: hooks.onResult,

@@ -81,6 +81,11 @@ export interface ConnOptions {
   signal: AbortSignal;
   /** cross-cutting findings seen on this connection (harness/crosscheck.ts) */
   observe?: (rule: CrossRule, what: string) => void;
+  /**
+   * Set (to the reason) where the target drops pipelined requests: a request is then
+   * written only once every request before it on the connection is answered.
+   */
+  noPipelining?: string;
 }
 
 /** Resolve once `socket` emits `event`; reject on error, timeout or abort. */
@@ -170,6 +175,9 @@ export class Conn {
   private lastFinal?: { res: HttpResponse; at: number; req: Req | undefined };
   private endChecked = false;
   private readonly observe?: (rule: CrossRule, what: string) => void;
+  private readonly noPipelining?: string;
+  /** reading was paused at some point: arrival times are not send times */
+  private readPaused = false;
   private destroyed = false;
   private lastError?: string;
 
@@ -184,6 +192,7 @@ export class Conn {
     this.timeoutMs = opts.timeoutMs;
     this.signal = opts.signal;
     this.observe = opts.observe;
+    this.noPipelining = opts.noPipelining;
     socket.on('data', (chunk: Buffer) => {
       this.lastDataAt = this.transcript.record(this.label, 'recv', chunk).t;
       this.received += chunk.length;
@@ -258,6 +267,18 @@ export class Conn {
   /** Send requests or raw bytes. Requests tell the parser their method, so HEAD responses are framed right. */
   async send(data: Req | ReadonlyArray<Req> | Buffer | string, opts: SendOptions = {}): Promise<SendResult> {
     const items = Array.isArray(data) ? (data as ReadonlyArray<Req>) : [data as Req | Buffer | string];
+    // (A split or trickled write is about its own bytes: it goes as written.)
+    if (
+      this.noPipelining &&
+      !opts.splitAt?.length &&
+      !opts.trickle &&
+      items.some((i) => typeof i !== 'string' && !Buffer.isBuffer(i))
+    )
+      return this.sendInTurn(items, opts);
+    return this.sendNow(items, opts);
+  }
+
+  private async sendNow(items: ReadonlyArray<Req | Buffer | string>, opts: SendOptions): Promise<SendResult> {
     const bufs: Buffer[] = [];
     for (const item of items) {
       if (typeof item === 'string' || Buffer.isBuffer(item)) bufs.push(toBuffer(item));
@@ -281,6 +302,29 @@ export class Conn {
       }
       before = this.received;
       const r = await this.write(pieces[i]!);
+      if (!r.ok) return r;
+    }
+    return { ok: true };
+  }
+
+  /** Each request once those before it are answered (noPipelining); raw bytes as they come. */
+  private async sendInTurn(
+    items: ReadonlyArray<Req | Buffer | string>,
+    opts: SendOptions,
+  ): Promise<SendResult> {
+    for (const item of items) {
+      const isReq = typeof item !== 'string' && !Buffer.isBuffer(item);
+      if (isReq && this.sentReqs.length > this.finals) {
+        this.note(
+          `${item.label} waits for the response before it: the target does not answer pipelined requests (${this.noPipelining}; the pipelining scenarios judge that)`,
+        );
+        await this.until(
+          () => (this.finals >= this.sentReqs.length || this.ended ? true : undefined),
+          this.timeoutMs,
+        );
+        if (this.ended) return { ok: true };
+      }
+      const r = await this.sendNow([item], opts);
       if (!r.ok) return r;
     }
     return { ok: true };
@@ -314,6 +358,20 @@ export class Conn {
         else finish({ ok: true });
       });
     });
+  }
+
+  /**
+   * Stop reading (the peer's output backs up into TCP flow control). From then on the
+   * connection says nothing about when the peer sent what, so the cross-cutting
+   * "closed right after a response" check leaves it alone.
+   */
+  pauseReading(): void {
+    this.readPaused = true;
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    this.socket.resume();
   }
 
   /** Half-close: shutdown(SHUT_WR). The peer sees FIN; the harness keeps reading. */
@@ -469,6 +527,15 @@ export class Conn {
     return r === 'timeout';
   }
 
+  /** Wait until a final response is complete (not consumed: readResponse returns it), or the end. */
+  async waitForResponse(ms: number): Promise<boolean> {
+    const r = await this.until(
+      () => (this.parser.messages.some((m) => !(m as HttpResponse).interim) || this.ended ? true : undefined),
+      ms,
+    );
+    return r !== 'timeout';
+  }
+
   /** Wait until at least `n` bytes of a further message (or any message) arrived, or the end. */
   async waitForBytes(ms: number): Promise<boolean> {
     const r = await this.until(
@@ -549,7 +616,7 @@ export class Conn {
   /** PERSIST-02: an end right after a response that did not announce close. */
   private checkEnd(how: 'FIN' | 'RST'): void {
     const last = this.lastFinal;
-    if (!this.observe || !last || this.sentFin || this.endChecked) return;
+    if (!this.observe || !last || this.sentFin || this.endChecked || this.readPaused) return;
     this.endChecked = true;
     const { res, req } = last;
     const grace = this.graceMs;

@@ -359,7 +359,7 @@ const deepPipeline: ServerScenario = {
       `${n} responses in request order (${bigOnes ? `${Math.min(n, bigOnes)} x ${statusOf(steps[0]!)} for GET ${large}${n > bigOnes ? `, then ${mix}` : ''}` : mix})`;
     const c = await ctx.connect();
     // Read nothing while writing: the server's output must back up into TCP flow control.
-    c.socket.pause();
+    c.pauseReading();
     c.note(`reading paused; writing ${DEPTH} requests (${what}) in writes of ${BATCH}`);
     let written = 0;
     let blocked: string | undefined;
@@ -393,7 +393,7 @@ const deepPipeline: ServerScenario = {
     const hold = Math.min(1000, ctx.timing.timeoutMs / 2);
     await ctx.sleep(hold);
     c.note(`resuming reads after ${hold} ms; ${written} requests written${blocked ? ` (${blocked})` : ''}`);
-    c.socket.resume();
+    c.resumeReading();
     const sentSteps = steps.slice(0, written);
     const read = await readPipeline(
       c,
