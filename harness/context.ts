@@ -107,6 +107,12 @@ export class ServerCtx {
     return `/${prefix}-${randomBytes(5).toString('hex')}`;
   }
 
+  /** The resource that takes request bodies (--post-path, else the URL path); a skip where POST is refused. */
+  get postTarget(): string {
+    this.needsPost();
+    return this.target.resources.postPath ?? this.path;
+  }
+
   /** A request with this target's Host. A POST on a target that refuses POST skips the scenario. */
   request(spec: RequestSpec): Req {
     if (spec.method === 'POST') this.needsPost();
