@@ -595,9 +595,11 @@ function clAndTe(v: (typeof CL_TE)[number]): ServerScenario {
 
 const hello = chunkedBody(['hello']);
 
-const WS_COLON = [
+const WS_COLON: Array<{ id: string; field: string; body: Buffer; method?: 'GET' }> = [
   { id: 'cl', field: 'Content-Length : 5', body: Buffer.from('hello') },
   { id: 'te', field: 'Transfer-Encoding : chunked', body: hello },
+  // The rule holds for every field: a GET tests it where POST is refused or answered with an error.
+  { id: 'get', field: 'X-Keepalive-Spec : 1', body: Buffer.alloc(0), method: 'GET' },
 ];
 
 function wsColon(v: (typeof WS_COLON)[number]): ServerScenario {
@@ -608,12 +610,14 @@ function wsColon(v: (typeof WS_COLON)[number]): ServerScenario {
     level: 'MUST',
     rfc: 'RFC 9112 §5.1',
     covers: ['FRAME-06'],
-    title: `a field line "${v.field}" (whitespace before the colon) is answered with 400`,
+    title: `a field line "${v.field}"${v.method ? ` in a ${v.method}` : ''} (whitespace before the colon) is answered with 400`,
     async run(ctx) {
-      ctx.needsPost(); // written as raw bytes, not through ctx.request()
-      const first = `POST ${ctx.path} with "${v.field}"`;
-      const head = `POST ${ctx.path} HTTP/1.1\r\nHost: ${ctx.target.authority}\r\n${v.field}\r\n\r\n`;
-      return probe(ctx, rawRequest(Buffer.concat([Buffer.from(head, 'latin1'), v.body]), 'POST'), {
+      const method = v.method ?? 'POST';
+      // Written as raw bytes, not through ctx.request(): a POST says itself that it needs one.
+      const target = method === 'POST' ? ctx.postTarget : ctx.path;
+      const first = `${method} ${target} with "${v.field}"`;
+      const head = `${method} ${target} HTTP/1.1\r\nHost: ${ctx.target.authority}\r\n${v.field}\r\n\r\n`;
+      return probe(ctx, rawRequest(Buffer.concat([Buffer.from(head, 'latin1'), v.body]), method), {
         first,
         last: ctx.get(),
         expected: '400 (Bad Request), and then the end of the connection (RFC 9112 §5.1)',

@@ -420,7 +420,7 @@ export const framingFaults: FaultyServer[] = [
   },
   {
     name: 'trim-before-colon',
-    breaks: ['frame-ws-colon-cl', 'frame-ws-colon-te'],
+    breaks: ['frame-ws-colon-cl', 'frame-ws-colon-te', 'frame-ws-colon-get'],
     description: 'removes whitespace between a field name and the colon instead of answering 400',
     connection: TrimBeforeColon,
   },
