@@ -104,8 +104,8 @@ function addCommonOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--html <file>',
-        'write a self-contained HTML report to <file> (not available yet)',
-      ).hideHelp(),
+        'write a self-contained HTML report to <file> (summary by area, transcripts, connection timelines)',
+      ),
     )
     .option('--area <a,b>', `run only these areas: ${AREA_KEYS.join(', ')}`, areaList)
     .option('--grep <regex>', 'run only scenarios whose id or title matches (case-insensitive)', regex)

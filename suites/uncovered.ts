@@ -9,6 +9,8 @@ export const UNCOVERED_REASONS: Record<string, string> = {
     'driver protocol v1 has the client read every response body in full and has no per-request discardBody, so a client that abandons a body can be neither triggered nor observed',
 };
 
-/** The reason for any client-role gap while client mode is not built. */
-export const CLIENT_MODE_PENDING =
-  'client mode (the harness as a scripted server judging a client) is not built yet';
+/**
+ * What the coverage table says for a requirement row (server or client role) that has neither a
+ * scenario nor a reason above; test/docs.test.ts fails on any such row.
+ */
+export const NOT_COVERED_YET = 'not covered yet (no scenario, and no reason stated in suites/uncovered.ts)';

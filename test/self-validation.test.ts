@@ -1,6 +1,9 @@
 // Every scenario is proven both ways: it passes on the reference target and
 // fails on a faulty target built to break exactly its rule (DESIGN.md). A
-// scenario without such a faulty target fails this test.
+// scenario without such a faulty target fails this test. A scenario whose rule
+// has no level to fail at (a permitted choice, a de facto rule: INFO) is proven
+// by a faulty target that lists it in `measures`: the scenario must see that
+// behaviour and report it as `info`, with what it expected and what it saw.
 
 import { expect } from 'chai';
 import type { Result, Role, ScenarioInfo } from '../harness/model.js';
@@ -12,7 +15,11 @@ import { runAgainst, runClientAgainst, why } from './helpers.js';
 interface Faulty {
   name: string;
   breaks: string[];
+  /** scenarios that see this behaviour but may only report it (INFO) */
+  measures?: string[];
 }
+
+const claims = (f: Faulty): string[] => [...f.breaks, ...(f.measures ?? [])];
 
 function prove(
   role: Role,
@@ -33,7 +40,7 @@ function prove(
       const queue = [...faults];
       const worker = async () => {
         for (let f = queue.shift(); f; f = queue.shift())
-          faulty.set(f.name, await run(`faulty:${f.name}`, f.breaks));
+          faulty.set(f.name, await run(`faulty:${f.name}`, claims(f)));
       };
       // Server scenarios also run over TLS: the TLS rules need it, and every other rule must hold there too.
       const tlsRun = role === 'server' ? run('reference-tls').then((r) => (overTls = r)) : undefined;
@@ -44,8 +51,8 @@ function prove(
     it('every faulty target names only known scenarios', () => {
       const ids = new Set(scenarios.map((s) => s.id));
       for (const f of faults)
-        for (const id of f.breaks)
-          expect(ids.has(id), `faulty:${f.name} breaks unknown ${id}`).to.equal(true);
+        for (const id of claims(f))
+          expect(ids.has(id), `faulty:${f.name} breaks or measures unknown ${id}`).to.equal(true);
     });
 
     for (const s of scenarios) {
@@ -54,6 +61,11 @@ function prove(
           const r =
             (s as { transport?: string }).transport === 'tls' ? overTls?.get(s.id) : reference.get(s.id);
           expect(['pass', 'info'], why(r)).to.include(r?.outcome);
+          // Where a faulty target is proven by what it shows, the reference must not show it too.
+          if (faults.some((f) => f.measures?.includes(s.id)))
+            expect(r?.finding.kind, `the reference shows what the faulty one does: ${why(r)}`).to.not.equal(
+              'violated',
+            );
         });
 
         if (role === 'server')
@@ -64,13 +76,19 @@ function prove(
 
         it('fails on a faulty target built to break its rule (strict)', () => {
           const catchers = faults.filter((f) => f.breaks.includes(s.id));
+          const measurers = faults.filter((f) => f.measures?.includes(s.id));
           expect(
-            catchers.map((f) => f.name),
-            `no faulty target lists ${s.id} in breaks`,
+            [...catchers, ...measurers].map((f) => f.name),
+            `no faulty target lists ${s.id} in breaks (or, for a rule with no level to fail at, in measures)`,
           ).to.not.be.empty;
           for (const f of catchers) {
             const r = faulty.get(f.name)?.get(s.id);
             expect(r?.outcome, `faulty:${f.name}: ${why(r)}`).to.equal('fail');
+          }
+          for (const f of measurers) {
+            const r = faulty.get(f.name)?.get(s.id);
+            expect(r?.outcome, `faulty:${f.name}: ${why(r)}`).to.equal('info');
+            expect(r?.finding.kind, `faulty:${f.name} is seen and reported: ${why(r)}`).to.equal('violated');
           }
         });
       });

@@ -368,7 +368,7 @@ function bodyOrClose(obs: ClientObservation, ups: Upload[], after: string): void
       summary: request
         ? `the client sent its next request (${escapeLine(request, 60)}) on ${u.conn.label} after ${kib(u.read.got)} of the ${kib(UPLOAD_BYTES)} ${framing}`
         : `the bytes after the upload's header section on ${u.conn.label} stop being the ${framing} after ${u.read.got} bytes of it`,
-      expected: `after ${after}: the whole ${u.chunked ? 'chunked body (up to its last-chunk)' : `${UPLOAD_BYTES}-byte body`}, or a FIN; the server is still reading the body (RFC 9112 §9.3; RFC 2616 §8.2.2: a client that stops sending a body MUST close the connection)`,
+      expected: `after ${after}: the whole ${u.chunked ? 'chunked body (up to its last-chunk)' : `${UPLOAD_BYTES}-byte body`}, or a FIN; the server is still reading the body (RFC 9112 §9.3: the announced length frames the connection; RFC 2616 §8.2.2 spelt out that a client that stops sending a body closes)`,
       seen: `at byte ${u.read.brokenAt} after the header section: "${escapeLine(next.slice(0, 60), 80)}"; ${u.expect ? 'the request carried Expect: 100-continue; ' : ''}${describeConns(obs)}`,
       level: 'MUST',
     });

@@ -172,7 +172,7 @@ const noKeepAlive = noReuse({
 
 const keepAliveHeaderOnly = noReuse({
   id: 'client-http10-keep-alive-header-without-token',
-  rfc: 'RFC 2068 §19.7.1.1',
+  rfc: 'RFC 9112 §9.3; RFC 9110 §7.6.1',
   covers: ['KA10-04', 'KA10-09'],
   title:
     'a Keep-Alive header on an HTTP/1.0 response without the keep-alive connection option does not make it persistent',
@@ -426,7 +426,10 @@ const unpaired = (m: HttpRequest) =>
 const shown = (r: ReceivedRequest) =>
   `${r.msg.method} ${r.msg.target} on ${r.conn.label} (Connection: ${fieldValue(r.msg.headers, 'connection') ?? 'absent'}, Keep-Alive: ${fieldValue(r.msg.headers, 'keep-alive') ?? 'absent'})`;
 
-/** Fails (MUST, RFC 2068 §19.7.1.1) on a request with Keep-Alive but no keep-alive token. */
+/**
+ * Fails (MUST, RFC 9110 §7.6.1: the sender of a connection-specific field lists its name in
+ * Connection) on a request with Keep-Alive but no keep-alive token, as an old proxy forwarding it sends.
+ */
 function keepAlivePaired(obs: ClientObservation): ReceivedRequest[] {
   if (obs.received.length === 0)
     fail({ summary: 'no request reached the server', expected: 'the plan', seen: describeConns(obs) });
@@ -435,7 +438,7 @@ function keepAlivePaired(obs: ClientObservation): ReceivedRequest[] {
     fail({
       summary: `the client sent a Keep-Alive header without the keep-alive connection option (${bad.length} of ${obs.received.length} requests)`,
       expected:
-        'Keep-Alive only together with "keep-alive" in Connection (RFC 2068 §19.7.1.1: a recipient ignores it otherwise)',
+        'Keep-Alive only together with "keep-alive" in Connection (RFC 9110 §7.6.1: the sender MUST list the field in Connection, and a recipient ignores it otherwise)',
       seen: bad.map(shown).join('; '),
       level: 'MUST',
     });
@@ -446,7 +449,7 @@ const pairedHttp10 = clientScenario({
   id: 'client-http10-keep-alive-header-paired',
   area: 'http10',
   level: 'MUST',
-  rfc: 'RFC 2068 §19.7.1.1',
+  rfc: 'RFC 9110 §7.6.1',
   covers: ['KA10-08'],
   title:
     'a client speaking HTTP/1.0 sends a Keep-Alive header only together with the keep-alive connection option',

@@ -177,7 +177,8 @@ const earlyFinal: ServerScenario = {
   role: 'server',
   area: 'framing',
   level: 'MUST',
-  rfc: 'RFC 9110 §10.1.1',
+  // §9.3: read the whole body or close after the response (MUST); §9.6: say close when closing (SHOULD).
+  rfc: 'RFC 9112 §9.3, §9.6',
   covers: ['EXPECT-03'],
   title:
     'a final status sent before an announced body either says close, or the body is then read and discarded',
@@ -246,7 +247,7 @@ const earlyFinal: ServerScenario = {
     if (early && last?.type === 'end')
       fail({
         summary: `the server closed after an early ${early.status} that did not announce it`,
-        expected: `either Connection: close on the early response, or the body discarded and ${next.label} answered`,
+        expected: `either Connection: close on the early response (RFC 9112 §9.6: a sender that intends to close says so), or the body discarded and ${next.label} answered`,
         seen: story(),
         level: 'SHOULD',
       });

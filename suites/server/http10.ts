@@ -8,7 +8,7 @@ import {
   skip,
 } from '../../harness/check.js';
 import type { ServerCtx, ServerScenario } from '../../harness/context.js';
-import { measured, satisfied } from '../../harness/model.js';
+import { type Level, measured, satisfied } from '../../harness/model.js';
 import { chunkedBody, type HeaderList, type Req } from '../../harness/wire/build.js';
 import type { Conn, EndObservation, ReadResult } from '../../harness/wire/conn.js';
 import { fieldValue, fieldValues, type HttpResponse } from '../../harness/wire/parse.js';
@@ -229,6 +229,25 @@ function keepAliveParams(res: HttpResponse): string {
   return `Keep-Alive ${t !== undefined ? `timeout=${t}` : 'no timeout'}, ${m !== undefined ? `max=${m}` : 'no max'}`;
 }
 
+/**
+ * The level at which a variant spelling handled differently from keep-alive is judged: declining
+ * keep-alive cleanly (no keep-alive token, then the close) or honouring it is the server's choice
+ * (RFC 9112 §9.3: "the recipient wishes to honor"), and a kept connection answered HTTP/1.1 is
+ * announced by its version; anything else breaks a rule of KA10-02 at the scenario's level.
+ */
+function variantLevel(p: Probe10): Level | undefined {
+  switch (p.kind) {
+    case 'declined':
+      return p.announced ? undefined : 'INFO';
+    case 'honoured':
+      return 'INFO';
+    case 'unannounced':
+      return p.res?.version === 'HTTP/1.0' ? 'SHOULD' : 'INFO';
+    default:
+      return undefined;
+  }
+}
+
 /** KA10-06: one variant spelling of the keep-alive option, judged against the lower-case spelling. */
 function tokenVariant(id: string, value: string, what: string): ServerScenario {
   return {
@@ -236,19 +255,22 @@ function tokenVariant(id: string, value: string, what: string): ServerScenario {
     role: 'server',
     area: 'http10',
     level: 'MUST',
-    rfc: 'RFC 9110 §7.6.1',
+    rfc: 'RFC 9110 §7.6.1; RFC 9112 §9.3',
     covers: ['KA10-06'],
-    title: `Connection: ${value} on an HTTP/1.0 request is treated exactly like Connection: keep-alive (${what})`,
+    title: `Connection: ${value} on an HTTP/1.0 request is handled like Connection: keep-alive (${what}), or declined cleanly`,
     async run(ctx) {
       const [base, variant] = await Promise.all([probe10(ctx, 'keep-alive'), probe10(ctx, value)]);
       const same = base.kind === variant.kind && base.announced === variant.announced;
       const token = (p: Probe10) => (p.announced ? 'with' : 'without');
-      if (!same)
+      if (!same) {
+        const level = variantLevel(variant);
         fail({
-          summary: `Connection: ${value} was handled differently from Connection: keep-alive`,
+          summary: `Connection: ${value} was handled differently from Connection: keep-alive${level === 'INFO' ? ' (a permitted choice: RFC 9112 §9.3 lets a server decline or honour HTTP/1.0 keep-alive)' : ''}`,
           expected: `the same as for keep-alive: ${PROBE_MEANING[base.kind]}, ${token(base)} the keep-alive token (${base.seen})`,
           seen: `${PROBE_MEANING[variant.kind]}, ${token(variant)} the keep-alive token (${variant.seen})`,
+          level,
         });
+      }
       return satisfied(
         `Connection: ${value} and Connection: keep-alive both got: ${PROBE_MEANING[variant.kind]}, ${token(variant)} the keep-alive token`,
       );
@@ -301,11 +323,16 @@ export const http10: ServerScenario[] = [
             level: 'MUST',
           });
         case 'unannounced':
+          // An HTTP/1.1 response announces persistence by its version (RFC 9112 §9.3); only an
+          // HTTP/1.0 response without the token says the connection ends, and then it should.
           return fail({
-            summary: 'the server kept the HTTP/1.0 connection open without announcing keep-alive',
+            summary:
+              p.res?.version === 'HTTP/1.0'
+                ? 'the server kept the HTTP/1.0 connection open without announcing keep-alive'
+                : `the server kept the HTTP/1.0 connection open with an ${p.res?.version ?? 'HTTP/1.1'} response and no keep-alive token: its version says the connection persists (RFC 9112 §9.3)`,
             expected: 'Connection: keep-alive on the response, or a close after it',
             seen: p.seen,
-            level: 'SHOULD',
+            level: p.res?.version === 'HTTP/1.0' ? 'SHOULD' : 'INFO',
           });
         case 'declined':
           return measured(`keep-alive declined: ${p.seen}`);
@@ -354,7 +381,7 @@ export const http10: ServerScenario[] = [
     role: 'server',
     area: 'http10',
     level: 'MUST',
-    rfc: 'RFC 2068 §19.7.1.1',
+    rfc: 'RFC 9112 §9.3; RFC 9110 §7.6.1',
     covers: ['KA10-04'],
     title:
       'a Keep-Alive header without the keep-alive connection option does not keep an HTTP/1.0 connection',
@@ -443,7 +470,7 @@ export const http10: ServerScenario[] = [
     role: 'server',
     area: 'http10',
     level: 'MUST',
-    rfc: 'RFC 2068 §19.7.1.1',
+    rfc: 'RFC 9110 §7.6.1',
     covers: ['KA10-08'],
     title: 'a response carries a Keep-Alive header only together with the keep-alive connection option',
     async run(ctx) {
@@ -481,7 +508,8 @@ export const http10: ServerScenario[] = [
         if (fieldValue(s.res.headers, 'keep-alive') !== undefined && !saysKeepAlive(s.res))
           fail({
             summary: `the response to ${s.what} carries a Keep-Alive header without the keep-alive connection option`,
-            expected: 'Connection: keep-alive alongside any Keep-Alive header',
+            expected:
+              'Connection: keep-alive alongside any Keep-Alive header (RFC 9110 §7.6.1: the sender of a connection-specific field MUST list its name in Connection)',
             seen: describe10(s.res),
           });
       }

@@ -142,7 +142,7 @@ const partialHead: ServerScenario = {
   role: 'server',
   area: 'timeouts',
   level: 'INFO',
-  rfc: 'RFC 9110 §15.5.9; RFC 7231 §6.5.7',
+  rfc: 'RFC 9110 §15.5.9; RFC 9112 §9.6',
   covers: ['TIMEOUT-03', 'TIMEOUT-02'],
   title: 'a stalled request head is given up with a close (and close on any 408), gracefully',
   budgetMs: (t) => t.idleMaxMs,
@@ -190,7 +190,7 @@ const partialHead: ServerScenario = {
             summary: `the server answered the stalled head with ${res.status} after ${after}, without Connection: close`,
             expected:
               res.status === 408
-                ? 'Connection: close on a 408: the server has decided to close (RFC 7231 §6.5.7)'
+                ? 'Connection: close on a 408: the server has decided to close (RFC 9112 §9.6; RFC 7231 §6.5.7 said so of 408)'
                 : 'Connection: close on a response to a request that never completed (RFC 9112 §9.6)',
             seen: describeResponse(res),
             level: 'SHOULD',
@@ -304,7 +304,9 @@ const keepAliveHonoured: ServerScenario = {
   role: 'server',
   area: 'timeouts',
   level: 'INFO',
-  rfc: 'RFC 2068 §19.7.1.1 (Keep-Alive: timeout, de facto)',
+  // No RFC defines Keep-Alive: timeout (RFC 2068 §19.7.1.1 defines the header without parameters):
+  // a de facto hint, so an early close is reported, never failed. §9.5 sets no timeout either.
+  rfc: 'RFC 9112 §9.5 (Keep-Alive: timeout is de facto)',
   covers: ['TIMEOUT-05'],
   title: 'an idle connection is kept at least as long as the advertised Keep-Alive: timeout',
   budgetMs: (t) => t.idleMaxMs,
@@ -322,9 +324,9 @@ const keepAliveHonoured: ServerScenario = {
     if (ie.afterMs < advertisedMs - ADVERTISED_MARGIN_MS)
       fail({
         summary: `the server advertised Keep-Alive: timeout=${n} but ${closed}`,
-        expected: `the idle connection kept for at least the advertised ${n} s (margin ${ADVERTISED_MARGIN_MS} ms)`,
+        expected: `the idle connection kept for at least the advertised ${n} s (margin ${ADVERTISED_MARGIN_MS} ms; de facto, no RFC keyword)`,
         seen: `${describeResponse(idle.res)} with Keep-Alive: timeout=${n}, then ${describeEnd(ie.end)}`,
-        level: 'SHOULD',
+        level: 'INFO',
       });
     if (ie.afterMs <= advertisedMs + ADVERTISED_MARGIN_MS)
       return measured(
@@ -407,8 +409,9 @@ const requestLimit: ServerScenario = {
         fail({
           summary: `Keep-Alive: max does not count down (${miscount}); ${limit}`,
           expected:
-            'max= one lower on each response, counting the requests still allowed (de facto Keep-Alive: max)',
+            'max= one lower on each response, counting the requests still allowed (de facto Keep-Alive: max, no RFC keyword)',
           seen: `${miscount}; ${limit}`,
+          level: 'INFO',
         });
     };
     while (n < LIMIT_PROBE) {
@@ -454,8 +457,9 @@ const requestLimit: ServerScenario = {
           if (predicted && predicted.at !== n)
             fail({
               summary: `the close came on response ${n}, but max=${predicted.max} on response ${predicted.from} announced it for response ${predicted.at}`,
-              expected: 'the close where the advertised Keep-Alive: max= puts it (de facto)',
+              expected: 'the close where the advertised Keep-Alive: max= puts it (de facto, no RFC keyword)',
               seen: `response ${n}: ${describeResponse(res)}`,
+              level: 'INFO',
             });
           return satisfied(
             `${limit}${predicted ? `; Keep-Alive: max= counted down to it from max=${predicted.max}` : ''}`,
@@ -473,8 +477,10 @@ const requestLimit: ServerScenario = {
             });
           fail({
             summary: `response ${n} does not say close, although max=${predicted.max} on response ${predicted.from} announced the close for it`,
-            expected: 'Connection: close where the advertised Keep-Alive: max= puts it (de facto)',
+            expected:
+              'Connection: close where the advertised Keep-Alive: max= puts it (de facto, no RFC keyword)',
             seen: `${describeResponse(res)}, and the connection stays open`,
+            level: 'INFO',
           });
         }
       }

@@ -6,6 +6,12 @@ export interface FaultyServer {
   name: string;
   /** ids of the scenarios built to catch this fault */
   breaks: string[];
+  /**
+   * ids of scenarios that see this behaviour but may not fail it: a permitted choice, or a de facto
+   * rule with no RFC keyword (level INFO). Self-validation expects them to report it as `info`, with
+   * what was expected and seen, where the reference gets `pass` or a plain measurement.
+   */
+  measures?: string[];
   /** the rule it breaks, in a sentence */
   description: string;
   connection: ConnectionClass;
