@@ -13,6 +13,10 @@ import { escapeLine, Transcript } from './wire/transcript.js';
 import { Aborted } from './wire/wait.js';
 
 export type GetProbe =
+  /**
+   * `response`: the answer, or, where its body broke (a chunked body cut short, a bad chunk
+   * size), its header section: still an HTTP response, and the scenarios judge the body.
+   */
   | { ok: true; response?: HttpResponse }
   /** a one-line reason, with a hint where the bytes suggest one */
   | { ok: false; reason: string };
@@ -29,7 +33,7 @@ async function exchange(
   req: Req,
   timing: TimingConfig,
   signal: AbortSignal,
-): Promise<{ read: ReadResult; bytes: Buffer }> {
+): Promise<{ read: ReadResult; bytes: Buffer; head?: HttpResponse }> {
   const c = await openConn(info.endpoint, {
     label: 'probe',
     transcript: new Transcript(),
@@ -39,7 +43,10 @@ async function exchange(
   try {
     await c.send(req);
     const read = await c.readResponse();
-    return { read, bytes: c.receivedBytes() };
+    // A response whose header section came but whose body did not complete.
+    const partial = c.parser.partial;
+    const head = read.type !== 'response' && partial?.kind === 'response' ? partial : undefined;
+    return { read, bytes: c.receivedBytes(), ...(head ? { head } : {}) };
   } finally {
     c.destroy();
   }
@@ -90,8 +97,10 @@ export async function probeGet(
     headers: [['Connection', 'close']],
   });
   try {
-    const { read, bytes } = await exchange(info, req, timing, signal);
+    const { read, bytes, head } = await exchange(info, req, timing, signal);
     if (read.type === 'response') return { ok: true, response: read.response };
+    // A broken body is no reason to stop the run: the scenarios say what broke in it.
+    if (head && !head.interim) return { ok: true, response: head };
     return { ok: false, reason: noResponse(info, read, bytes) };
   } catch (e) {
     if (e instanceof Aborted || signal.aborted) return { ok: true };

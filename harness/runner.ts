@@ -47,6 +47,13 @@ export interface RunPlan<Ctx extends Cleanup> {
    * other scenario has finished, then passed through this before they are reported.
    */
   finalize?(r: Result, owns: readonly string[]): Result;
+  /**
+   * Doubtful verdicts rerun at once, away from the full run (default 1). A server
+   * scenario mostly waits on sockets, so a few reruns side by side keep a hung
+   * target from costing one doubled timeout per verdict; a client rerun starts a
+   * driver process, which is itself load.
+   */
+  confirmConcurrency?: number;
 }
 
 /** The hard limit for one scenario: every read is bounded by T, so a few T plus its declared waits. */
@@ -105,13 +112,16 @@ export async function runScenarios<Ctx extends Cleanup>(plan: RunPlan<Ctx>): Pro
   await pool(byLength(plan.scenarios), plan.concurrency, plan.signal, runCounted);
   // Doubtful verdicts are run again alone, with more time; only a second failure stands
   // (for a scenario about load, the verdict alone stands, whatever it is).
-  for (const d of doubtful) {
-    if (plan.signal.aborted) {
-      report(d.s, d.r);
-      continue;
-    }
-    report(d.s, await confirm(d.s, d.r, d.beside, plan));
-  }
+  // Scenarios about load rerun last, each with nothing beside it.
+  const confirmOne = async (d: (typeof doubtful)[number]) =>
+    report(d.s, plan.signal.aborted ? d.r : await confirm(d.s, d.r, d.beside, plan));
+  await pool(
+    doubtful.filter((d) => !d.s.alone),
+    plan.confirmConcurrency ?? 1,
+    plan.signal,
+    confirmOne,
+  );
+  for (const d of doubtful) if (!results.has(d.s.id)) await confirmOne(d);
   if (plan.finalize) {
     for (const s of plan.scenarios) {
       const r = results.get(s.id);
@@ -143,10 +153,17 @@ async function pool<T>(
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
 }
 
-/** A stall this long during a rerun alone leaves its verdict open. */
+/** A stall this long during a rerun alone leaves its verdict open... */
 function stallLimit(t: TimingConfig): number {
   return Math.max(200, t.timeoutMs / 10);
 }
+
+/**
+ * ...if it is also this share of the rerun. Waits already move back by the harness's
+ * own stalls; what a stall may also mean is a peer starved alike. Half a second of
+ * stalls in a 15 s wait for a hung client leaves the hang plain.
+ */
+const STALL_SHARE = 0.2;
 
 /** The outcomes a rerun alone may overturn. */
 const DOUBTED: ReadonlySet<Outcome> = new Set(['fail', 'warn', 'error']);
@@ -184,13 +201,15 @@ async function confirm<Ctx extends Cleanup>(
 ): Promise<Result> {
   plan.onStart?.(infoOf(s));
   const timing = confirmationTiming(plan.timing);
-  const { r: again } = await runOne(s, plan, timing, true);
+  const { r: again, signs } = await runOne(s, plan, timing, true);
   const firstReason = findingReason(first.finding);
   const others = `${beside} other scenario${beside === 1 ? '' : 's'}`;
   const stalled = Math.round(again.stalledMs ?? 0);
   const doubted = DOUBTED.has(again.outcome);
   const base = { first: { outcome: first.outcome, reason: firstReason }, beside };
-  if (doubted && stalled >= stallLimit(timing)) {
+  // A stall casts doubt on a verdict about time only: bytes the peer sent stay what they were.
+  const aboutTime = signs.expiredWaits > 0 || again.finding.kind === 'harnessError';
+  if (doubted && aboutTime && stalled >= stallLimit(timing) && stalled >= STALL_SHARE * again.durationMs) {
     const finding = harnessError(
       `inconclusive: the harness was delayed ${stalled} ms when this scenario ran again alone (first, beside ${others}: ${firstReason})`,
     );

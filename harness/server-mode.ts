@@ -12,6 +12,9 @@ import { probeGet, probePipelining, probePost } from './probe.js';
 import { runScenarios } from './runner.js';
 import type { HttpResponse } from './wire/parse.js';
 
+/** Doubtful verdicts rerun side by side: a few sockets each, far from the batch's load. */
+const SERVER_RERUNS_AT_ONCE = 4;
+
 /** The target could not be reached or started: exit status 2, with this one-line reason. */
 export class TargetError extends Error {
   constructor(message: string) {
@@ -92,8 +95,9 @@ export async function startServerTarget(
       throw new TargetError(`unknown target ${JSON.stringify(spec.target)} (see: keepalive-spec targets)`);
     if (t.installed && !t.installed())
       throw new TargetError(`${t.name} is not installed (${t.install ?? `needs ${t.requires}`})`);
+    let running: RunningTarget;
     try {
-      return await t.start({
+      running = await t.start({
         idleTimeoutMs,
         ...(spec.startupTimeoutMs !== undefined ? { startupTimeoutMs: spec.startupTimeoutMs } : {}),
       });
@@ -101,6 +105,7 @@ export async function startServerTarget(
       if (e instanceof TargetError) throw e;
       throw new TargetError(`cannot start target ${t.name}: ${(e as Error).message}`);
     }
+    return withChunkedPath(running, spec, timing, signal);
   }
   if (spec.launch !== undefined) {
     const running = await launchTarget(spec.launch, spec.startupTimeoutMs ?? 10_000);
@@ -168,6 +173,31 @@ function discovered(path: string, res: HttpResponse | undefined): Partial<Resour
   return { postPath: path, largePath: path, ...(chunked ? { chunkedPath: path } : {}) };
 }
 
+/**
+ * A built-in target that declares no chunked resource, run without --chunked-path: as for a
+ * URL (preflight), its own path is the chunked resource if one plain GET is answered chunked.
+ */
+async function withChunkedPath(
+  running: RunningTarget,
+  spec: ServerTargetSpec,
+  timing: TimingConfig,
+  signal: AbortSignal,
+): Promise<RunningTarget> {
+  if (running.resources.chunkedPath || spec.resources?.chunkedPath || signal.aborted) return running;
+  const overrides = Object.fromEntries(
+    Object.entries(spec.resources ?? {}).filter(([, v]) => v !== undefined),
+  );
+  const info = targetInfo(
+    running.url,
+    { ...running.resources, ...overrides },
+    spec.insecure || running.tlsInsecure,
+  );
+  const probe = await probeGet(info, timing, signal);
+  if (probe.ok && probe.response?.framing.kind === 'chunked')
+    running.resources = { ...running.resources, chunkedPath: info.resources.path };
+  return running;
+}
+
 export async function runServerSuite(
   running: RunningTarget,
   spec: ServerTargetSpec,
@@ -189,6 +219,7 @@ export async function runServerSuite(
   return runScenarios<ServerCtx>({
     scenarios: opts.scenarios,
     concurrency: opts.concurrency,
+    confirmConcurrency: Math.min(SERVER_RERUNS_AT_ONCE, opts.concurrency),
     timing: opts.timing,
     strict: opts.strict,
     signal: hooks.signal,

@@ -26,12 +26,15 @@ export const SERVER_TARGETS: ServerTarget[] = [
     (f): ServerTarget => ({
       name: `faulty:${f.name}`,
       description: `faulty: ${f.description}`,
-      start: (opts) =>
-        startEmbedded(
+      start: async (opts) => {
+        const running = await startEmbedded(
           `faulty:${f.name}`,
           { ...opts, ...f.options, ...(f.tls ? { tls: TEST_TLS } : {}) },
           f.connection,
-        ),
+        );
+        if (f.resources) running.resources = { ...f.resources };
+        return running;
+      },
     }),
   ),
 ];

@@ -58,10 +58,15 @@ function busy(ms: number): void {
   }
 }
 
-async function run(scenarios: Scenario<Ctx>[], concurrency = 4): Promise<Map<string, Result>> {
+async function run(
+  scenarios: Scenario<Ctx>[],
+  concurrency = 4,
+  confirmConcurrency?: number,
+): Promise<Map<string, Result>> {
   const results = await runScenarios<Ctx>({
     scenarios,
     concurrency,
+    ...(confirmConcurrency ? { confirmConcurrency } : {}),
     timing: TIMING,
     strict: true,
     signal: new AbortController().signal,
@@ -166,6 +171,36 @@ describe('the run loop on a busy machine', () => {
     );
   });
 
+  it('a stalled rerun that fails on bytes alone stands: a stall does not change what the peer sent', async () => {
+    const r = await run([
+      scenario('reused', async (ctx) => {
+        if (!ctx.confirming) return harnessError('scenario exceeded its deadline');
+        busy(400);
+        return violated({
+          summary: 'a request after close',
+          expected: 'a new connection',
+          seen: 'GET /b on s1',
+        });
+      }),
+    ]);
+    expect(r.get('reused')!.outcome).to.equal('fail');
+    expect(r.get('reused')!.confirmation?.rerun).to.equal('confirmed');
+  });
+
+  it('a short stall in a long rerun leaves its failure standing (a hang is plain beside it)', async () => {
+    const r = await run([
+      scenario('hung', async (ctx) => {
+        if (!ctx.confirming) return harnessError('scenario exceeded its deadline');
+        busy(250);
+        await new Promise((res) => setTimeout(res, 2500));
+        return noResponse(ctx);
+      }),
+    ]);
+    const hung = r.get('hung')!;
+    expect(hung.outcome).to.equal('fail');
+    expect(hung.confirmation?.rerun).to.equal('confirmed');
+  });
+
   it('a scenario about load that fails beside others is judged by a rerun with nothing beside it', async () => {
     const active = new Set<string>();
     const beside: Record<string, number[]> = {};
@@ -204,6 +239,34 @@ describe('the run loop on a busy machine', () => {
     expect(r.get('calm')!.confirmation).to.equal(undefined);
     expect(beside.measuring).to.have.length(1);
     expect(r.get('measuring')!.outcome).to.equal('info');
+  });
+
+  it('reruns at most confirmConcurrency at once, and a scenario about load with nothing beside it', async () => {
+    const confirming = new Set<string>();
+    let most = 0;
+    let besideLonely = -1;
+    const step = (id: string) => async (ctx: Ctx) => {
+      if (!ctx.confirming) {
+        return id === 'lonely'
+          ? violated({ summary: 'a new connection was not answered', expected: 'an answer', seen: 'none' })
+          : harnessError('scenario exceeded its deadline');
+      }
+      if (id === 'lonely') besideLonely = confirming.size;
+      confirming.add(id);
+      most = Math.max(most, confirming.size);
+      await new Promise((res) => setTimeout(res, 20));
+      confirming.delete(id);
+      return satisfied('ok');
+    };
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const r = await run(
+      [...ids.map((id) => scenario(id, step(id))), scenario('lonely', step('lonely'), { alone: true })],
+      8,
+      2,
+    );
+    expect(most).to.equal(2);
+    expect(besideLonely).to.equal(0);
+    for (const id of [...ids, 'lonely']) expect(r.get(id)!.outcome, id).to.equal('pass');
   });
 
   it('a wait moves its deadline back by the time the harness was stalled', async () => {

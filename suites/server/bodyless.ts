@@ -4,7 +4,6 @@
 // at the exact bytes after the empty line of such a response.
 
 import {
-  describeEnd,
   describeRead,
   describeResponse,
   expectResponse,
@@ -17,7 +16,7 @@ import { satisfied } from '../../harness/model.js';
 import type { Req } from '../../harness/wire/build.js';
 import type { Conn, ReadResult } from '../../harness/wire/conn.js';
 import { fieldValue, fieldValues, type HttpResponse } from '../../harness/wire/parse.js';
-import { expectEnd } from './steps.js';
+import { expectClosedAfter } from './steps.js';
 
 // ---- shared steps (also used by expect.ts) -----------------------------------------------
 
@@ -30,7 +29,7 @@ export function clip(text: string | Buffer, max = 60): string {
 }
 
 /** The bytes that followed `res` on the wire (up to now), or undefined if `res` cannot be located. */
-function bytesAfter(ctx: ServerCtx, c: Conn, res: HttpResponse): Buffer | undefined {
+function bytesAfter(c: Conn, res: HttpResponse): Buffer | undefined {
   const all = c.receivedBytes();
   const at = all.indexOf(res.raw);
   return at < 0 ? undefined : all.subarray(at + res.raw.length);
@@ -47,14 +46,13 @@ function lengthOf(res: HttpResponse, name = 'content-length'): string | undefine
  * the server sent although the response has none, and a client takes it for the next response.
  */
 export async function afterBodiless(
-  ctx: ServerCtx,
   c: Conn,
   res: HttpResponse,
   what: string,
   next: string,
 ): Promise<ReadResult> {
   const r = await c.readResponse();
-  const after = bytesAfter(ctx, c, res);
+  const after = bytesAfter(c, res);
   if (!after || after.length === 0) return r;
   const head = after.subarray(0, STATUS_LINE.length);
   if (STATUS_LINE.subarray(0, head.length).equals(head)) return r;
@@ -96,15 +94,20 @@ export async function sendAll(c: Conn, reqs: Req[]): Promise<void> {
  * Returns a summary for a satisfied finding.
  */
 async function closedCleanly(ctx: ServerCtx, c: Conn, res: HttpResponse, what: string): Promise<string> {
-  const r = await afterBodiless(ctx, c, res, what, 'nothing (the response ended the connection)');
+  const r = await afterBodiless(c, res, what, 'nothing (the response ended the connection)');
   if (r.type === 'response')
     fail({
       summary: `a response came after ${what}, which ended the connection`,
       expected: 'no bytes after a response that says close',
       seen: `${describeResponse(res)}, then ${describeResponse(r.response)}`,
     });
-  const end = await expectEnd(c, 'after a response that ended the connection (close, or HTTP/1.0)');
-  return `${what} ended at its header section, then the connection closed as announced (${describeEnd(end)})`;
+  const end = await expectClosedAfter(
+    ctx,
+    c,
+    res,
+    'after a response that ended the connection (close, or HTTP/1.0)',
+  );
+  return `${what} ended at its header section, then the connection closed as announced (${end.text})`;
 }
 
 // ---- FRAME-11: HEAD ---------------------------------------------------------------------
@@ -135,7 +138,7 @@ function headScenario(v: HeadVariant): ServerScenario {
       const h = expectResponse(await c.readResponse(), head.label);
       const what = `the ${h.status} response to ${head.label}`;
       if (saysClose(h)) return satisfied(await closedCleanly(ctx, c, h, what));
-      const g = expectResponse(await afterBodiless(ctx, c, h, what, get.label), get.label);
+      const g = expectResponse(await afterBodiless(c, h, what, get.label), get.label);
       const hl = lengthOf(h);
       const note = hl === undefined ? 'HEAD response without Content-Length' : `Content-Length ${hl} on both`;
       if (hl === undefined || !v.compareLength || g.framing.kind !== 'content-length')
@@ -194,7 +197,7 @@ function conditionalScenario(v: ConditionalVariant): ServerScenario {
       const what = `the 304 response to ${cond.label} with ${v.condition}`;
       const summary = saysClose(nm)
         ? await closedCleanly(ctx, c, nm, what)
-        : `${what} was followed directly by ${describeResponse(expectResponse(await afterBodiless(ctx, c, nm, what, next.label), next.label))}`;
+        : `${what} was followed directly by ${describeResponse(expectResponse(await afterBodiless(c, nm, what, next.label), next.label))}`;
       const cl = lengthOf(nm);
       if (cl !== undefined && (!/^\d+$/.test(cl) || Number(cl) !== okLength))
         fail({
@@ -240,7 +243,7 @@ const noContent: ServerScenario = {
     }
     const what = `the 204 response to ${get.label}`;
     if (saysClose(res)) return satisfied(await closedCleanly(ctx, c, res, what));
-    const after = expectResponse(await afterBodiless(ctx, c, res, what, next.label), next.label);
+    const after = expectResponse(await afterBodiless(c, res, what, next.label), next.label);
     return satisfied(`no Content-Length or Transfer-Encoding; ${describeResponse(after)} followed directly`);
   },
 };

@@ -768,6 +768,62 @@ const extLimit: ServerScenario = {
 
 // ---- CHUNK-10: chunked responses are well formed and followed by the next response --
 
+const LAST_CHUNK = '`0\r\n\r\n`';
+
+/** The line the server sent from stream offset `at` (at most 60 bytes), quoted; the reports escape it. */
+function lineAt(c: Conn, at: number): string {
+  const bytes = c.receivedBytes().subarray(at, at + 60);
+  const lf = bytes.indexOf(0x0a);
+  return bytes.length
+    ? `"${bytes.subarray(0, lf >= 0 ? lf + 1 : bytes.length).toString('latin1')}"`
+    : 'nothing';
+}
+
+/**
+ * Where a chunked response that did not complete broke, named exactly: the chunk after which
+ * the body ended without its last-chunk, the size line that is not hex, the CRLF missing after
+ * chunk data or after the last-chunk. Undefined when no chunked header section came.
+ */
+function chunkedBreak(c: Conn, r: ReadResult): string | undefined {
+  const head = c.parser.partial;
+  if (head?.kind !== 'response' || head.framing.kind !== 'chunked' || r.type === 'response') return undefined;
+  const chunks = head.chunks;
+  const data = chunks.filter((x) => x.size > 0);
+  const n = data.length;
+  const afterLast = chunks.length > 0 && chunks[chunks.length - 1]!.size === 0;
+  const sofar = `${n} chunk(s), ${data.reduce((t, x) => t + x.size, 0)} bytes of data`;
+  const where = n ? `after chunk ${n}` : 'before its first chunk';
+  if (r.type === 'end' || r.type === 'timeout') {
+    const ended =
+      r.type === 'end'
+        ? `the body ended (${r.how.toUpperCase()})`
+        : `nothing more came within ${Math.round(r.waitedMs)} ms`;
+    if (afterLast)
+      return `${ended} after the last-chunk \`0\r\n\` with no final CRLF (the empty line that ends the trailer section) (${sofar})`;
+    // (after an end the state reads "stopped: connection ended inside a chunked body (<where>) ...")
+    const due = /inside chunk data, (\d+) bytes still due/.exec(r.state);
+    if (due)
+      return `${ended} inside the data of chunk ${n}, ${due[1]} of its ${data[n - 1]?.size ?? '?'} bytes still due (${sofar}): no last-chunk ${LAST_CHUNK}`;
+    if (r.state.includes('at the CRLF after chunk data'))
+      return `${ended} after the data of chunk ${n}, before its CRLF (${sofar}): no last-chunk ${LAST_CHUNK}`;
+    return `${ended} ${where} with no last-chunk ${LAST_CHUNK} (${sofar})`;
+  }
+  const err = r.error;
+  const bytes = lineAt(c, err.offset);
+  if (afterLast)
+    return `after the last-chunk \`0\r\n\` the final CRLF is missing: where a trailer field or the empty line ending the body was due came ${bytes}${/^"HTTP\/1\./.test(bytes) ? ' (the next response)' : ''}`;
+  switch (err.code) {
+    case 'bad-chunk-size':
+      return /^"HTTP\/1\./.test(bytes)
+        ? `the next response (${bytes}) began ${where}, where a chunk size or the last-chunk ${LAST_CHUNK} was due: no last-chunk (${sofar})`
+        : `the size line of chunk ${n + 1}, ${bytes}, is not a chunk size (hex digits only: chunk-size = 1*HEXDIG)`;
+    case 'missing-chunk-crlf':
+      return `chunk ${n} (size 0x${data[n - 1]?.size.toString(16) ?? '?'}) is not followed by CRLF after its data: ${bytes} came instead; its size does not match its data, or the CRLF is missing`;
+    default:
+      return `chunk framing broke ${where}: ${err.message} (${sofar})`;
+  }
+}
+
 const responseFraming: ServerScenario = {
   id: 'chunk-response-framing',
   role: 'server',
@@ -790,6 +846,13 @@ const responseFraming: ServerScenario = {
         seen: `the write failed: ${sent.error}`,
       });
     const r1 = await c.readResponse();
+    const broke = chunkedBreak(c, r1);
+    if (broke)
+      fail({
+        summary: `the chunked response to GET ${path} is broken: ${broke}`,
+        expected: `hex chunk sizes, CRLF after each chunk's data, the last-chunk ${LAST_CHUNK} (RFC 9112 §7.1), then the response to GET ${missing}`,
+        seen: describeRead(r1),
+      });
     if (r1.type === 'malformed')
       fail({
         summary: `the response to GET ${path} could not be parsed`,

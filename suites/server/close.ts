@@ -3,6 +3,8 @@
 
 import { randomBytes } from 'node:crypto';
 import {
+  type ClosedAfter,
+  closedAfter,
   describeEnd,
   describeRead,
   describeResponse,
@@ -12,7 +14,7 @@ import {
   skip,
 } from '../../harness/check.js';
 import type { ServerCtx, ServerScenario } from '../../harness/context.js';
-import { type Finding, measured, satisfied } from '../../harness/model.js';
+import { type Finding, type Level, measured, satisfied } from '../../harness/model.js';
 import { type HeaderList, type Req, rawRequest } from '../../harness/wire/build.js';
 import type { Conn, EndObservation } from '../../harness/wire/conn.js';
 import type { HttpResponse } from '../../harness/wire/parse.js';
@@ -43,10 +45,36 @@ async function sendAll(c: Conn, data: Req | Req[] | Buffer | string, what: strin
 }
 
 /**
- * After the last response a connection may carry: no further response, then
- * the end (FIN or RST) within T. Returns how and when it ended, for the summary.
+ * The suite's one rule for "closed after the response" (harness/check.ts closedAfter):
+ * a close that came, but only later than the bound, is a failure like a connection
+ * left open. `after` completes "closed ... after <after>".
  */
-async function expectNoMoreThenEnd(c: Conn, last: HttpResponse, after: string): Promise<string> {
+function failIfLate(
+  res: HttpResponse,
+  seen: ClosedAfter,
+  after: string,
+  level: Level | undefined = 'MUST',
+): void {
+  if (seen.verdict !== 'late') return;
+  fail({
+    summary: `the server closed the connection only ${ms(seen.lagMs ?? 0)} after ${after}, not right after it (as a server that waits for its idle timeout does)`,
+    expected: `the close right after ${after}: FIN or RST within ${ms(seen.boundMs)} of the response's last byte`,
+    seen: `${describeResponse(res)}, then ${seen.text}`,
+    level,
+  });
+}
+
+/**
+ * After the last response a connection may carry: no further response, then
+ * the end (FIN or RST) within the bound of closedAfter. Returns how and when it
+ * ended, for the summary.
+ */
+async function expectNoMoreThenEnd(
+  ctx: ServerCtx,
+  c: Conn,
+  last: HttpResponse,
+  after: string,
+): Promise<string> {
   const r = await c.readResponse();
   const since = (t: number) => ms(t - (c.completedAt(last) ?? t));
   const expected = `no response after ${after}, then the end of the connection`;
@@ -78,6 +106,9 @@ async function expectNoMoreThenEnd(c: Conn, last: HttpResponse, after: string): 
       seen: `${describeResponse(last)}, then ${r.partialBytes} bytes (${r.state}), then ${r.how.toUpperCase()}`,
       level: 'MUST NOT',
     });
+  // The end has come: time it from the last byte of the response.
+  const seen = await closedAfter(c, last, ctx.transcript);
+  failIfLate(last, seen, after);
   return `${r.how.toUpperCase()} ${since(r.at)} after it`;
 }
 
@@ -91,8 +122,8 @@ async function closesAfterClientClose(ctx: ServerCtx, headers: HeaderList, what:
   const req = ctx.get(ctx.path, headers);
   await sendAll(c, req, req.label);
   const res = expectResponse(await c.readResponse(), `${req.label} with ${what}`, 'MUST');
-  let how: string;
-  const quick = await c.waitEnd({ timeoutMs: graceMs(ctx), probe: false });
+  let seen = await closedAfter(c, res, ctx.transcript, { waitMs: graceMs(ctx) });
+  const quick = seen.end;
   if (quick.extra.length > 0 || quick.partialBytes > 0)
     fail({
       summary: `the server sent more than the one response to a request with ${what}`,
@@ -100,11 +131,9 @@ async function closesAfterClientClose(ctx: ServerCtx, headers: HeaderList, what:
       seen: `${describeResponse(res)}, then ${quick.extra.length ? describeResponse(quick.extra[0]!) : `${quick.partialBytes} more bytes`}`,
       level: 'MUST NOT',
     });
-  const done = c.completedAt(res) ?? 0;
-  if (quick.how !== 'open')
-    how = `${quick.how.toUpperCase()} ${ms(Math.max(0, (quick.at ?? done) - done))} later`;
-  else {
-    // Not closed yet: a further request tells a slow close from a kept connection.
+  let probed = '';
+  if (seen.verdict === 'open') {
+    // Not closed yet: a further request tells a kept connection from one that is only slow to close.
     const probe = ctx.get(ctx.missingPath());
     ctx.note(`no end within ${ms(graceMs(ctx))}: sending ${probe.label}, which must not be answered`);
     const sent = await c.send(probe);
@@ -119,14 +148,18 @@ async function closesAfterClientClose(ctx: ServerCtx, headers: HeaderList, what:
     if (r.type === 'timeout')
       fail({
         summary: `the connection stayed open after a request with ${what}`,
-        expected: `the server to close the connection within ${ms(ctx.timing.timeoutMs)} after its response`,
+        expected: `the server to close the connection right after its response (within ${ms(graceMs(ctx))})`,
         seen: `${describeResponse(res)}, then no FIN or RST (${describeRead(r)})`,
         level: 'MUST',
       });
-    how = sent.ok
-      ? `${r.how.toUpperCase()} ${ms(Math.max(0, r.at - done))} later (${probe.label}, sent after ${ms(graceMs(ctx))}, was not answered)`
-      : `the end (the write of ${probe.label} failed: ${sent.error})`;
+    probed = sent.ok
+      ? ` (${probe.label}, sent after ${ms(graceMs(ctx))}, was not answered)`
+      : ` (the write of ${probe.label} failed: ${sent.error})`;
+    // The end has come: time it from the response, by the one rule.
+    seen = await closedAfter(c, res, ctx.transcript);
   }
+  failIfLate(res, seen, `answering a request with ${what}${probed}`);
+  const how = `${seen.end.how.toUpperCase()} ${ms(seen.lagMs ?? 0)} later`;
   if (!saysClose(res))
     fail({
       summary: `the server closed after a request with ${what}, but its response did not say Connection: close`,
@@ -205,14 +238,17 @@ async function treatsAsIncomplete(
     });
   if (r.type === 'malformed') answer = describeRead(r);
   if (r.type === 'end') return satisfied(`no response; the server closed (${r.how.toUpperCase()})`);
-  const end = await c.waitEnd({ probe: false });
+  // After an (error) response, the suite's one rule for a close after a response applies.
+  const seen = r.type === 'response' ? await closedAfter(c, r.response, ctx.transcript) : undefined;
+  const end = seen?.end ?? (await c.waitEnd({ probe: false }));
   if (end.how === 'open')
     fail({
       summary: `the connection stayed open after the client half-closed in ${what}`,
       expected: `the server to treat the request as incomplete and close within ${ms(ctx.timing.timeoutMs)}`,
       seen: `${answer}, then ${describeEnd(end)}`,
     });
-  return satisfied(`${answer}, then the server closed: ${describeEnd(end)}`);
+  if (seen && r.type === 'response') failIfLate(r.response, seen, `its ${answer} to ${what}`, undefined);
+  return satisfied(`${answer}, then the server closed: ${seen ? seen.text : describeEnd(end)}`);
 }
 
 /** CLOSE-06: requests followed by a half-close are all answered. */
@@ -285,7 +321,7 @@ export const close: ServerScenario[] = [
       const next = ctx.get(ctx.missingPath());
       await sendAll(c, [first, next], `${first.label} + ${next.label}`);
       const res = expectResponse(await c.readResponse(), `${first.label} with Connection: close`, 'MUST');
-      const end = await expectNoMoreThenEnd(c, res, 'the response to a request with Connection: close');
+      const end = await expectNoMoreThenEnd(ctx, c, res, 'the response to a request with Connection: close');
       return satisfied(
         `one response (${res.status}), then ${end}; the pipelined ${next.label} was not answered`,
       );
@@ -328,7 +364,7 @@ export const close: ServerScenario[] = [
           `the malformed request was answered ${res.status} without Connection: close and the connection was kept; no close to judge`,
         );
       }
-      const end = await expectNoMoreThenEnd(c, res, `its ${res.status} with Connection: close`);
+      const end = await expectNoMoreThenEnd(ctx, c, res, `its ${res.status} with Connection: close`);
       return satisfied(
         `${res.status} with Connection: close, then ${end}; the pipelined ${next.label} was not answered`,
       );
@@ -365,7 +401,7 @@ export const close: ServerScenario[] = [
         }
         last = r.response;
         if (saysClose(last)) {
-          const end = await expectNoMoreThenEnd(c, last, `response ${k}, which said Connection: close`);
+          const end = await expectNoMoreThenEnd(ctx, c, last, `response ${k}, which said Connection: close`);
           return satisfied(
             `response ${k} (${last.status}) said Connection: close; the ${reqs.length - k} requests pipelined behind it were not answered; ${end}`,
           );
@@ -407,7 +443,8 @@ export const close: ServerScenario[] = [
           seen: describeRead(r),
         });
       const res = expectResponse(r, `${first.label} with Connection: close`);
-      const end = await c.waitEnd();
+      const seen = await closedAfter(c, res, ctx.transcript, { probe: true });
+      const end = seen.end;
       if (end.extra.length > 0)
         fail({
           summary: `the server answered ${end.extra.length} of the requests pipelined behind one with Connection: close`,
@@ -422,6 +459,7 @@ export const close: ServerScenario[] = [
           seen: `${describeResponse(res)}, then ${describeEnd(end)}`,
           level: 'MUST',
         });
+      failIfLate(res, seen, 'the response to a request with Connection: close (CLOSE-01)');
       if (end.how === 'rst')
         fail({
           summary: `the server reset the connection instead of a staged close (${kib(unread)} of pipelined requests unread)`,
@@ -480,6 +518,8 @@ export const close: ServerScenario[] = [
       // RFC 9112 §9.5: a client that sees an early response stops sending the body and closes its side.
       const halfClosed = early && c.rstAt === undefined;
       if (halfClosed) c.halfClose();
+      // A server that drains the rest of the body (lingering close) may hold its FIN until now.
+      const stoppedAt = c.now();
       const progress = `${early ? `answered after ${kib(sentBefore)} of the body; ` : ''}${kib(sent)} of ${kib(UPLOAD_BYTES)} sent${writeError ? `, then a write failed (${writeError})` : ''}${halfClosed ? ', then the client half-closed' : ''}`;
       ctx.note(progress);
       const r = await c.readResponse();
@@ -500,7 +540,8 @@ export const close: ServerScenario[] = [
           `${res.status} without Connection: close (${progress}); the connection was kept, no close to judge`,
         );
       // After the harness's own FIN no probe write is possible; an RST still shows as an error.
-      const end = await c.waitEnd({ probe: !halfClosed });
+      const seen = await closedAfter(c, res, ctx.transcript, { probe: !halfClosed, dueFrom: stoppedAt });
+      const end = seen.end;
       if (end.how === 'open')
         fail({
           summary: `the server said Connection: close but did not close (${progress})`,
@@ -508,6 +549,7 @@ export const close: ServerScenario[] = [
           seen: `${describeResponse(res)}, then ${describeEnd(end)}`,
           level: 'MUST',
         });
+      failIfLate(res, seen, `its ${res.status} with Connection: close (CLOSE-03; ${progress})`);
       if (end.how === 'rst')
         fail({
           summary: `the server reset the connection after its ${res.status} instead of reading the rest of the body`,

@@ -1,4 +1,5 @@
 import {
+  closedAfter,
   describeEnd,
   describeRead,
   describeResponse,
@@ -67,32 +68,50 @@ function noTransferEncoding(res: HttpResponse): void {
 }
 
 /**
- * After a complete, length-delimited response: the connection must end. A close
- * inside the grace window settles it; otherwise a quiet window is only a hint,
- * so a further request is sent: an answer proves the connection was kept.
+ * After a complete, length-delimited response: the connection must end, by the suite's one
+ * rule for a close after a response (harness/check.ts closedAfter). A quiet grace window is
+ * only a hint, so a further request is sent: an answer proves the connection was kept, and
+ * a close that comes only then is timed from the response, and late.
  */
-async function mustClose(ctx: ServerCtx, c: Conn, why: string, before: string, next: Req): Promise<string> {
+async function mustClose(
+  ctx: ServerCtx,
+  c: Conn,
+  res: HttpResponse,
+  why: string,
+  before: string,
+  next: Req,
+): Promise<string> {
   const grace = graceMs(ctx);
-  const e = await c.waitEnd({ timeoutMs: grace });
+  let seen = await closedAfter(c, res, ctx.transcript, { waitMs: grace });
+  const e = seen.end;
   if (e.extra.length > 0)
     fail({
       summary: `further responses came ${why}, where the connection should have ended`,
       expected: 'the close right after the response',
       seen: `${before}, then ${e.extra.map(describe10).join('; ')}`,
     });
-  if (e.how !== 'open') return describeEnd(e);
-  const sentAt = c.now();
-  const sent = await c.send(next);
-  if (!sent.ok)
-    return `the connection was gone after the ${grace} ms grace window (a further write failed: ${sent.error})`;
-  const r = await c.readResponse();
-  if (r.type === 'end' && r.partialBytes === 0)
-    return `${r.how.toUpperCase()} after the ${grace} ms grace window (${Math.round(r.at - sentAt)} ms after a further request, which was not answered)`;
-  fail({
-    summary: `the connection stayed open ${why}`,
-    expected: 'the server to close the connection right after the response',
-    seen: `${before}; ${grace} ms later, ${next.label} on the same connection got ${describeRead(r)}`,
-  });
+  let probed = '';
+  if (seen.verdict === 'open') {
+    const sent = await c.send(next);
+    if (sent.ok) {
+      const r = await c.readResponse();
+      if (r.type !== 'end' || r.partialBytes > 0)
+        fail({
+          summary: `the connection stayed open ${why}`,
+          expected: 'the server to close the connection right after the response',
+          seen: `${before}; ${grace} ms later, ${next.label} on the same connection got ${describeRead(r)}`,
+        });
+      probed = ` (${next.label}, sent after ${grace} ms, was not answered)`;
+    } else probed = ` (a further write failed: ${sent.error})`;
+    seen = await closedAfter(c, res, ctx.transcript, { waitMs: 0 });
+  }
+  if (seen.verdict === 'late')
+    fail({
+      summary: `the server closed the connection only ${Math.round(seen.lagMs ?? 0)} ms ${why}, not right after the response`,
+      expected: `the close right after the response: FIN or RST within ${seen.boundMs} ms of its last byte`,
+      seen: `${before}, then ${seen.text}${probed}`,
+    });
+  return `${seen.text}${probed}`;
 }
 
 /**
@@ -116,7 +135,14 @@ async function expectCloseAfter10(ctx: ServerCtx, headers: HeaderList, what: str
     const end = await c.waitEnd({ probe: false });
     return satisfied(`${describe10(res)}: the body was ended by the close (${endedBy(c, res, end)})`);
   }
-  const end = await mustClose(ctx, c, `after answering ${what}`, describe10(res), request10(ctx, headers));
+  const end = await mustClose(
+    ctx,
+    c,
+    res,
+    `after answering ${what}`,
+    describe10(res),
+    request10(ctx, headers),
+  );
   return satisfied(`${describe10(res)}, then ${end}`);
 }
 
@@ -150,6 +176,7 @@ async function teCloses(ctx: ServerCtx, target: string): Promise<string> {
   const end = await mustClose(
     ctx,
     c,
+    res,
     `after an HTTP/1.0 request with Transfer-Encoding to ${target} (faulty framing)`,
     describe10(res),
     ctx.get(),
@@ -163,7 +190,9 @@ interface Probe10 {
     | 'no-response' // nothing usable came
     | 'chunked' // Transfer-Encoding toward HTTP/1.0
     | 'open-unframed' // a close-delimited body, and no close
-    | 'declined' // the connection ended after the response
+    | 'declined' // no keep-alive token, and the connection ended after the response
+    | 'broken' // the keep-alive token, then the connection ended before a second request was answered
+    | 'timed-out' // the keep-alive token with a Keep-Alive timeout short enough to explain the close
     | 'honoured' // kept, announced with keep-alive, second request answered
     | 'unannounced'; // kept (second request answered) without the keep-alive token
   /** the response carried the keep-alive connection option */
@@ -176,10 +205,41 @@ const PROBE_MEANING: Record<Probe10['kind'], string> = {
   'no-response': 'no usable response',
   chunked: 'a response with Transfer-Encoding',
   'open-unframed': 'a close-delimited body on a connection left open',
-  declined: 'keep-alive declined (the connection ended after the response)',
+  declined: 'keep-alive declined (no keep-alive token, and the connection ended after the response)',
+  broken:
+    'keep-alive announced (the keep-alive token), then the connection ended before a second request was answered',
+  'timed-out': 'keep-alive announced with a Keep-Alive timeout, and the connection ended at that timeout',
   honoured: 'keep-alive honoured and announced (a second request was answered)',
   unannounced: 'the connection kept without the keep-alive token (a second request was answered)',
 };
+
+/**
+ * A connection that ended after a response to an HTTP/1.0 keep-alive request. Without the
+ * keep-alive token that is a decline. With it, it is a broken promise (KA10-02; PERSIST-02
+ * holds for HTTP/1.0 keep-alive responses too), unless the response also announced a
+ * Keep-Alive timeout short enough to explain the close (timeout=0, say): then the server
+ * kept its word.
+ */
+function endedAfter(
+  res: HttpResponse,
+  announced: boolean,
+  lagMs: number | undefined,
+  seen: string,
+): Pick<Probe10, 'kind' | 'seen'> {
+  if (!announced) return { kind: 'declined', seen };
+  const timeout = keepAliveParam(res, 'timeout');
+  const lag = lagMs ?? 0;
+  if (timeout !== undefined && timeout * 1000 <= lag)
+    return {
+      kind: 'timed-out',
+      seen: `${seen}: the close came ${Math.round(lag)} ms after the response, no earlier than its announced Keep-Alive: timeout=${timeout}`,
+    };
+  const promise = timeout !== undefined ? `, long before its announced timeout=${timeout} s` : '';
+  return {
+    kind: 'broken',
+    seen: `${seen}: keep-alive was announced, yet the connection ended ${Math.round(lag)} ms after the response${promise}`,
+  };
+}
 
 /** KA10-02: send `GET <path> HTTP/1.0` + `Connection: <value>` and classify what the server does. */
 async function probe10(ctx: ServerCtx, value: string): Promise<Probe10> {
@@ -200,21 +260,34 @@ async function probe10(ctx: ServerCtx, value: string): Promise<Probe10> {
   const base = { res, announced };
   if (hasTransferEncoding(res)) return { kind: 'chunked', ...base, seen: describe10(res) };
   if (res.framing.kind === 'close-delimited') {
+    // A body only the close can end: with the keep-alive token, the close breaks what it announced.
     const end = await c.waitEnd({ probe: false });
-    return { kind: 'declined', ...base, seen: `${describe10(res)}, body ended by ${endedBy(c, res, end)}` };
+    const lag = c.closeLag(res);
+    return {
+      ...base,
+      ...endedAfter(res, announced, lag, `${describe10(res)}, body ended by ${endedBy(c, res, end)}`),
+    };
   }
-  // A quiet grace window is only a hint: a second request shows whether the connection was kept.
-  const end = await closedRightAfter(ctx, c);
-  if (end) return { kind: 'declined', ...base, seen: `${describe10(res)}, then ${describeEnd(end)}` };
+  // The suite's one rule for a close right after a response (harness/check.ts closedAfter);
+  // a quiet window is only a hint: a second request shows whether the connection was kept.
+  const closed = await closedAfter(c, res, ctx.transcript, { waitMs: graceMs(ctx) });
+  if (closed.verdict !== 'open')
+    return {
+      ...base,
+      ...endedAfter(res, announced, closed.lagMs, `${describe10(res)}, then ${closed.text}`),
+    };
   const second = req();
   const sent2 = await c.send(second);
   const r2: ReadResult | undefined = sent2.ok ? await c.readResponse() : undefined;
-  if (r2?.type !== 'response')
-    return {
-      kind: 'declined',
-      ...base,
-      seen: `${describe10(res)}; no close within ${graceMs(ctx)} ms, but a second request got ${r2 ? describeRead(r2) : `a failed write (${sent2.ok ? '' : sent2.error})`}`,
-    };
+  if (r2?.type !== 'response') {
+    const seen = `${describe10(res)}; no close within ${graceMs(ctx)} ms, but a second request got ${r2 ? describeRead(r2) : `a failed write (${sent2.ok ? '' : sent2.error})`}`;
+    // The connection ended instead of answering: time the end from the first response.
+    if (!r2 || (r2.type === 'end' && r2.partialBytes === 0)) {
+      const ended = await closedAfter(c, res, ctx.transcript, { waitMs: 0 });
+      return { ...base, ...endedAfter(res, announced, ended.lagMs, seen) };
+    }
+    return { kind: 'declined', ...base, seen };
+  }
   return {
     kind: announced ? 'honoured' : 'unannounced',
     ...base,
@@ -240,6 +313,7 @@ function variantLevel(p: Probe10): Level | undefined {
     case 'declined':
       return p.announced ? undefined : 'INFO';
     case 'honoured':
+    case 'timed-out':
       return 'INFO';
     case 'unannounced':
       return p.res?.version === 'HTTP/1.0' ? 'SHOULD' : 'INFO';
@@ -334,6 +408,17 @@ export const http10: ServerScenario[] = [
             seen: p.seen,
             level: p.res?.version === 'HTTP/1.0' ? 'SHOULD' : 'INFO',
           });
+        case 'broken':
+          return fail({
+            summary:
+              'the server announced keep-alive on its response to an HTTP/1.0 keep-alive request, then closed the connection right after it',
+            expected:
+              'either no keep-alive token and the close (keep-alive declined), or the connection kept for a further request (keep-alive honoured): the keep-alive token promises persistence (RFC 9112 §9.3; PERSIST-02 holds here too)',
+            seen: p.seen,
+            level: 'MUST',
+          });
+        case 'timed-out':
+          return measured(`keep-alive announced with a Keep-Alive timeout that ended it: ${p.seen}`);
         case 'declined':
           return measured(`keep-alive declined: ${p.seen}`);
         case 'honoured':
@@ -413,9 +498,14 @@ export const http10: ServerScenario[] = [
           seen: describeRead(r1),
         });
       const res1 = expectResponse(r1, first.label, 'MUST');
-      if (c.ended) skip(`the server declined keep-alive: ${describe10(res1)}, body ended by the close`);
+      // A close that broke an announced keep-alive is judged by http10-keepalive-request.
+      const declined = () =>
+        saysKeepAlive(res1)
+          ? 'the server closed the connection although it announced keep-alive (judged by http10-keepalive-request)'
+          : 'the server declined keep-alive';
+      if (c.ended) skip(`${declined()}: ${describe10(res1)}, body ended by the close`);
       const end1 = await closedRightAfter(ctx, c);
-      if (end1) skip(`the server declined keep-alive: ${describe10(res1)}, then ${describeEnd(end1)}`);
+      if (end1) skip(`${declined()}: ${describe10(res1)}, then ${describeEnd(end1)}`);
       const second = request10(ctx, []);
       const sent = await c.send(second);
       const r2 = sent.ok ? await c.readResponse() : undefined;
@@ -436,6 +526,7 @@ export const http10: ServerScenario[] = [
       const end = await mustClose(
         ctx,
         c,
+        res2,
         'after answering a second HTTP/1.0 request that did not carry keep-alive',
         `first request (keep-alive): ${describe10(res1)}; second (no token): ${describe10(res2)}`,
         request10(ctx, []),

@@ -2,6 +2,8 @@
 // or ends the scenario with a violation that carries the evidence.
 
 import {
+  type ClosedAfter,
+  closedAfter,
   describeEnd,
   describeRead,
   describeResponse,
@@ -70,6 +72,40 @@ export async function expectEnd(c: Conn, why: string, level?: Level): Promise<En
       level,
     });
   return end;
+}
+
+/**
+ * After `res`, the last response the connection may carry: nothing more, then the
+ * close within the suite's one bound (harness/check.ts closedAfter), or fail. `why`
+ * completes "the connection stayed open ..." (e.g. "after a response that said close").
+ */
+export async function expectClosedAfter(
+  ctx: ServerCtx,
+  c: Conn,
+  res: HttpResponse,
+  why: string,
+  level?: Level,
+): Promise<ClosedAfter> {
+  const seen = await closedAfter(c, res, ctx.transcript);
+  const { extra, partialBytes } = seen.end;
+  if (extra.length > 0 || partialBytes > 0)
+    fail({
+      summary: `the server sent more ${why}`,
+      expected: `nothing ${why}, then the end of the connection`,
+      seen: `${describeResponse(res)}, then ${extra.length ? extra.map(describeResponse).join('; ') : `${partialBytes} bytes of a further message`}`,
+      level: 'MUST NOT',
+    });
+  if (seen.verdict !== 'prompt')
+    fail({
+      summary:
+        seen.verdict === 'open'
+          ? `the connection stayed open ${why}`
+          : `the server closed the connection only ${Math.round(seen.lagMs ?? 0)} ms ${why}, not right after it (as a server that waits for its idle timeout does)`,
+      expected: `the server to close the connection ${why}: FIN or RST within ${seen.boundMs} ms of the response's last byte`,
+      seen: `${describeResponse(res)}, then ${seen.text}`,
+      level,
+    });
+  return seen;
 }
 
 /** Wait a short while for responses nobody asked for; returns those that arrived. */

@@ -9,7 +9,7 @@
 
 import { toBuffer } from '../../../harness/wire/build.js';
 import { type HttpMessage, type HttpRequest, isChunkExt } from '../../../harness/wire/parse.js';
-import { ReferenceConnection, type ResponsePlan } from '../../servers/reference.js';
+import { REFERENCE_RESOURCES, ReferenceConnection, type ResponsePlan } from '../../servers/reference.js';
 import type { FaultyServer } from './types.js';
 
 const CR = 0x0d;
@@ -416,6 +416,58 @@ class ChunkedResponseEarlyLastChunk extends ReferenceConnection {
   }
 }
 
+// ---- chunked bodies on the default path, with no chunked resource declared ----------------
+
+/** REFERENCE_RESOURCES without a chunked resource: the harness finds `/` answering chunked itself. */
+const NO_CHUNKED_RESOURCE = Object.fromEntries(
+  Object.entries(REFERENCE_RESOURCES).filter(([kind]) => kind !== 'chunkedPath'),
+) as Partial<typeof REFERENCE_RESOURCES>;
+
+/** How a chunked body on `/` is broken. */
+type RootChunkFault = 'no-last-chunk' | 'size-0x' | 'no-final-crlf';
+
+const isRootGet = (req: HttpRequest) =>
+  (req.method === 'GET' || req.method === 'HEAD') && req.target.split('?')[0] === '/';
+
+/**
+ * Serves `/` (a dynamic page, say) with a chunked body of three chunks, broken in one way:
+ * no last-chunk (the connection is closed after the last data chunk), chunk sizes written
+ * with a "0x" prefix (printf's %#x), or no CRLF after the last-chunk.
+ */
+function chunkedRootWith(fault: RootChunkFault) {
+  return class ChunkedRootBroken extends ReferenceConnection {
+    private cut = false;
+    protected override handle(req: HttpRequest): ResponsePlan {
+      const plan = super.handle(req);
+      if (!isRootGet(req) || plan.status !== 200 || !plan.body) return plan;
+      const text = plan.body.toString('latin1');
+      const third = Math.ceil(text.length / 3);
+      const chunks = [0, 1, 2].map((i) => Buffer.from(text.slice(i * third, (i + 1) * third), 'latin1'));
+      return { ...plan, body: undefined, chunks };
+    }
+    protected override serialize(req: HttpRequest, plan: ResponsePlan, close: boolean): Buffer {
+      const out = super.serialize(req, plan, close);
+      if (!plan.chunks || req.version !== 'HTTP/1.1' || req.method === 'HEAD') return out;
+      const head = out.subarray(0, out.indexOf('\r\n\r\n') + 4);
+      const size = (n: number) => (fault === 'size-0x' ? `0x${n.toString(16)}` : n.toString(16));
+      const chunks = plan.chunks
+        .filter((c) => c.length > 0)
+        .map((c) => Buffer.concat([Buffer.from(`${size(c.length)}\r\n`), c, Buffer.from('\r\n')]));
+      const end = { 'no-last-chunk': '', 'size-0x': '0\r\n\r\n', 'no-final-crlf': '0\r\n' }[fault];
+      this.cut = fault === 'no-last-chunk';
+      return Buffer.concat([head, ...chunks, Buffer.from(end)]);
+    }
+    protected override async answer(req: HttpRequest): Promise<void> {
+      await super.answer(req);
+      // The body ended by closing the connection instead of with the last-chunk.
+      if (this.cut) {
+        this.cut = false;
+        this.closeGracefully();
+      }
+    }
+  };
+}
+
 const BAD_FRAMING = [
   'chunk-bad-data-overrun',
   'chunk-bad-size-xyz',
@@ -511,6 +563,30 @@ export const chunkedFaults: FaultyServer[] = [
     breaks: ['chunk-response-framing'],
     description: 'ends chunked responses after the last-chunk line, without the final CRLF',
     connection: ChunkedResponseNoFinalCrlf,
+  },
+  {
+    name: 'chunked-root-no-last-chunk',
+    breaks: ['chunk-response-framing'],
+    description:
+      'answers its own path (no chunked resource declared) with a chunked body that has no last-chunk: it closes the connection after the last data chunk',
+    connection: chunkedRootWith('no-last-chunk'),
+    resources: NO_CHUNKED_RESOURCE,
+  },
+  {
+    name: 'chunked-root-bad-size',
+    breaks: ['chunk-response-framing'],
+    description:
+      'answers its own path (no chunked resource declared) with a chunked body whose chunk sizes carry a "0x" prefix (not hex digits only)',
+    connection: chunkedRootWith('size-0x'),
+    resources: NO_CHUNKED_RESOURCE,
+  },
+  {
+    name: 'chunked-root-no-final-crlf',
+    breaks: ['chunk-response-framing'],
+    description:
+      'answers its own path (no chunked resource declared) with a chunked body that ends after the last-chunk line, without the final CRLF',
+    connection: chunkedRootWith('no-final-crlf'),
+    resources: NO_CHUNKED_RESOURCE,
   },
   {
     name: 'chunked-resp-early-last',

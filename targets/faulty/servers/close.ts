@@ -208,6 +208,66 @@ class LeaksTruncated extends ReferenceConnection {
   }
 }
 
+/**
+ * Ends some connections only when its idle timeout fires: after a response that says close
+ * it stops reading and answering, but sends no FIN until the idle timer ends the connection
+ * (1 s in the tests). Which closes are put off is up to the subclass.
+ */
+export abstract class ClosesAtIdleTimeout extends ReferenceConnection {
+  /** the close being decided now is put off */
+  protected putOff = false;
+  private waiting = false;
+  protected override closeGracefully(): void {
+    if (!this.putOff || this.closing) {
+      super.closeGracefully();
+      return;
+    }
+    this.putOff = false;
+    // As the reference does when closing (input drained and discarded), minus the FIN.
+    this.closing = true;
+    this.waiting = true;
+    this.queue.length = 0;
+    this.armTimer(); // clears the reference's own timer now that the connection is closing
+    if (this.socket.isPaused()) this.socket.resume();
+    const timer = setTimeout(() => {
+      this.closing = false;
+      this.waiting = false;
+      super.closeGracefully();
+    }, this.opts.idleTimeoutMs);
+    this.socket.once('close', () => clearTimeout(timer));
+  }
+  protected override onClientEnd(): void {
+    // The client's FIN does not hurry it either: only the idle timer ends the connection.
+    if (this.waiting) this.clientEnded = true;
+    else super.onClientEnd();
+  }
+}
+
+/** Answers a request with Connection: close (saying close) but keeps the connection until its idle timeout. */
+class ClientCloseAtIdleTimeout extends ClosesAtIdleTimeout {
+  protected override shouldClose(req: HttpRequest, plan: ResponsePlan): boolean {
+    const close = super.shouldClose(req, plan);
+    this.putOff = close && connectionOptions(req.headers).has('close');
+    return close;
+  }
+}
+
+/**
+ * Says close on its own decision (an error, the request limit) but keeps the connection until
+ * its idle timeout. A request's own Connection: close is honoured at once.
+ */
+class OwnCloseAtIdleTimeout extends ClosesAtIdleTimeout {
+  protected override shouldClose(req: HttpRequest, plan: ResponsePlan): boolean {
+    const close = super.shouldClose(req, plan);
+    this.putOff = close && !connectionOptions(req.headers).has('close');
+    return close;
+  }
+  protected override writeError(error: ParseError): void {
+    this.putOff = true;
+    super.writeError(error);
+  }
+}
+
 const TOKEN_IDS = [
   'close-token-capitalised',
   'close-token-upper',
@@ -223,6 +283,26 @@ export const closeFaults: FaultyServer[] = [
     breaks: ['close-client-close', 'close-no-further-requests', 'close-linger-pipeline', ...TOKEN_IDS],
     description: "ignores the client's Connection: close and keeps the connection for the next request",
     connection: IgnoresClientClose,
+  },
+  {
+    name: 'close-at-idle-timeout',
+    breaks: [
+      'close-client-close',
+      'close-no-further-requests',
+      'close-linger-pipeline',
+      ...TOKEN_IDS,
+      'expect-close-after-final',
+    ],
+    description:
+      'answers a request with Connection: close, saying close, then neither reads nor closes: the connection ends only when its idle timeout fires',
+    connection: ClientCloseAtIdleTimeout,
+  },
+  {
+    name: 'close-own-at-idle-timeout',
+    breaks: ['close-server-close-error', 'close-server-close-limit'],
+    description:
+      'says Connection: close on an error response or at its request limit, then neither reads nor closes until its idle timeout fires',
+    connection: OwnCloseAtIdleTimeout,
   },
   {
     name: 'close-exact-compare',

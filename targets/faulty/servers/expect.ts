@@ -6,7 +6,7 @@ import {
   type HttpMessage,
   type HttpRequest,
 } from '../../../harness/wire/parse.js';
-import { ReferenceConnection } from '../../servers/reference.js';
+import { REFERENCE_RESOURCES, ReferenceConnection, type ResponsePlan } from '../../servers/reference.js';
 import type { FaultyServer } from './types.js';
 
 const expectsContinue = (head: HttpMessage) =>
@@ -70,6 +70,36 @@ class EarlyAnswerSilentClose extends EarlyAnswerDesync {
   }
 }
 
+/**
+ * On its POST resource, refuses Expect: 100-continue at once with 417 (no close), while other
+ * paths get 100 as usual, and forgets the announced body: the body bytes are parsed as the
+ * next request. A check on a made-up path alone never sees it.
+ */
+class EarlyRefusalOnPostResourceDesync extends ReferenceConnection {
+  private readonly refused = new WeakSet<HttpMessage>();
+  protected override onHead(head: HttpMessage): void {
+    const onPostResource =
+      head.kind === 'request' &&
+      head.method === 'POST' &&
+      head.target.split('?')[0] === REFERENCE_RESOURCES.postPath;
+    if (onPostResource && head.version === 'HTTP/1.1' && expectsContinue(head)) {
+      // The parser frames the message by this after the callback: no body.
+      head.framing = { kind: 'none', reason: 'answered before its body' };
+      this.refused.add(head);
+      return;
+    }
+    super.onHead(head);
+  }
+  protected override handle(req: HttpRequest): ResponsePlan {
+    if (!this.refused.has(req)) return super.handle(req);
+    return {
+      status: 417,
+      headers: [['Content-Type', 'text/plain']],
+      body: Buffer.from('100-continue is not supported here\n'),
+    };
+  }
+}
+
 /** Sends 100 Continue to HTTP/1.0 clients too. */
 class ContinueToHttp10 extends ReferenceConnection {
   protected override onHead(head: HttpMessage): void {
@@ -117,6 +147,13 @@ export const expectFaults: FaultyServer[] = [
     description:
       'answers an Expect request for a missing resource at once without Connection: close, then closes instead of reading the body',
     connection: EarlyAnswerSilentClose,
+  },
+  {
+    name: 'early-refusal-post-desync',
+    breaks: ['expect-early-final-sync'],
+    description:
+      'answers an Expect request on its POST resource at once with 417 (no close) and parses its body as the next request; made-up paths get 100',
+    connection: EarlyRefusalOnPostResourceDesync,
   },
   {
     name: 'continue-to-http10',

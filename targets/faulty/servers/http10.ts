@@ -1,5 +1,6 @@
 import { connectionOptions, fieldValue, type HttpRequest } from '../../../harness/wire/parse.js';
 import { ReferenceConnection, type ResponsePlan } from '../../servers/reference.js';
+import { ClosesAtIdleTimeout } from './close.js';
 import type { FaultyServer } from './types.js';
 
 /** The request as if it had also carried `Connection: keep-alive`. */
@@ -90,11 +91,34 @@ class Http10TransferEncodingKept extends ReferenceConnection {
   }
 }
 
+/**
+ * Answers an HTTP/1.0 keep-alive request with Connection: keep-alive and Keep-Alive: timeout, max,
+ * then closes the connection at once: the announcement is a promise it breaks.
+ */
+class Http10KeepAliveBrokenPromise extends ReferenceConnection {
+  protected override shouldClose(req: HttpRequest, plan: ResponsePlan): boolean {
+    return is10(req) && asksKeepAlive(req) ? true : super.shouldClose(req, plan);
+  }
+  protected override serialize(req: HttpRequest, plan: ResponsePlan, close: boolean): Buffer {
+    const announce = is10(req) && asksKeepAlive(req) && !plan.close && !super.shouldClose(req, plan);
+    return super.serialize(req, plan, announce ? false : close);
+  }
+}
+
 /** Sends Keep-Alive: timeout, max on HTTP/1.1 responses without the keep-alive connection option. */
 class KeepAliveHeaderUnpaired extends ReferenceConnection {
   protected override connectionHeaders(req: HttpRequest, close: boolean): Array<[string, string]> {
     const headers = super.connectionHeaders(req, close);
     return is10(req) || close ? headers : headers.filter(([name]) => name !== 'Connection');
+  }
+}
+
+/** Ends an HTTP/1.0 connection it will not keep only when its idle timeout fires (no FIN after the response). */
+class Http10CloseAtIdleTimeout extends ClosesAtIdleTimeout {
+  protected override shouldClose(req: HttpRequest, plan: ResponsePlan): boolean {
+    const close = super.shouldClose(req, plan);
+    this.putOff = close && is10(req);
+    return close;
   }
 }
 
@@ -153,6 +177,25 @@ export const http10Faults: FaultyServer[] = [
     breaks: ['http10-te-closes'],
     description: 'keeps the connection after an HTTP/1.0 keep-alive request that carried Transfer-Encoding',
     connection: Http10TransferEncodingKept,
+  },
+  {
+    name: 'http10-keepalive-broken-promise',
+    breaks: ['http10-keepalive-request'],
+    description:
+      'announces keep-alive (Connection: keep-alive, Keep-Alive: timeout) to HTTP/1.0 keep-alive requests, then closes right after the response',
+    connection: Http10KeepAliveBrokenPromise,
+  },
+  {
+    name: 'http10-close-at-idle-timeout',
+    breaks: [
+      'http10-close-by-default',
+      'http10-keepalive-header-ignored',
+      'http10-keepalive-per-request',
+      'http10-te-closes',
+    ],
+    description:
+      'answers an HTTP/1.0 request it will not keep, then neither reads nor closes: the connection ends only when its idle timeout fires',
+    connection: Http10CloseAtIdleTimeout,
   },
   {
     name: 'http10-keepalive-header-unpaired',

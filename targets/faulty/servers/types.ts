@@ -1,4 +1,5 @@
 import type { ConnectionClass, ReferenceOptions } from '../../servers/reference.js';
+import type { Resources } from '../../types.js';
 
 /** The reference server with exactly one behaviour broken. */
 export interface FaultyServer {
@@ -16,6 +17,11 @@ export interface FaultyServer {
   description: string;
   connection: ConnectionClass;
   options?: Partial<ReferenceOptions>;
+  /**
+   * The resources it declares, in place of the reference's (REFERENCE_RESOURCES): e.g. none
+   * for chunked bodies, so that the harness finds its chunked resource itself, as for a URL.
+   */
+  resources?: Partial<Resources>;
   /** serve over TLS (for the TLS rules) */
   tls?: boolean;
 }
