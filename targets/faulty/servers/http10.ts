@@ -57,16 +57,31 @@ class Http10KeepAliveUnframed extends ReferenceConnection {
   protected override onIdleTimeout(): void {
     if (!this.unframed) super.onIdleTimeout();
   }
+  /** Which kept HTTP/1.0 responses go out unframed, and what else leaves their head. */
+  protected unframes(req: HttpRequest): boolean {
+    return is10(req);
+  }
+  protected dropped = /\r\nContent-Length: \d+/gi;
   protected override serialize(req: HttpRequest, plan: ResponsePlan, close: boolean): Buffer {
     const bytes = super.serialize(req, plan, close);
-    if (!is10(req) || close) return bytes;
+    if (!this.unframes(req) || close) return bytes;
     this.unframed = true;
     const end = bytes.indexOf('\r\n\r\n');
-    const head = bytes
-      .subarray(0, end)
-      .toString('latin1')
-      .replace(/\r\nContent-Length: \d+/i, '');
+    const head = bytes.subarray(0, end).toString('latin1').replaceAll(this.dropped, '');
     return Buffer.concat([Buffer.from(head, 'latin1'), bytes.subarray(end)]);
+  }
+}
+
+/**
+ * Two code paths that disagree: whether to keep the connection follows the token
+ * case-insensitively, anywhere in the list (as it should), but whether to frame the
+ * body and announce keep-alive follows the exact string "keep-alive". Any other
+ * spelling gets a body without Content-Length on a connection left open.
+ */
+class KeepAliveSpellingUnframed extends Http10KeepAliveUnframed {
+  protected override dropped = /\r\n(Content-Length: \d+|Connection: keep-alive)/gi;
+  protected override unframes(req: HttpRequest): boolean {
+    return is10(req) && fieldValue(req.headers, 'connection') !== 'keep-alive';
   }
 }
 
@@ -151,6 +166,13 @@ export const http10Faults: FaultyServer[] = [
     description:
       'recognises keep-alive only when Connection is exactly "keep-alive" (case-sensitive, no list)',
     connection: KeepAliveExactMatch,
+  },
+  {
+    name: 'http10-keepalive-spelling-unframed',
+    breaks: ['http10-token-capitalised', 'http10-token-upper-case', 'http10-token-in-list'],
+    description:
+      'keeps an HTTP/1.0 connection for any spelling of keep-alive, but frames the body (Content-Length) and says keep-alive only for the exact string "keep-alive"',
+    connection: KeepAliveSpellingUnframed,
   },
   {
     name: 'http10-keepalive-unframed',
