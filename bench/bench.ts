@@ -25,7 +25,7 @@ const { values } = parseArgs({
 const RUNS = Number(values.runs);
 const DEPTH = Number(values.pipeline);
 const ROOT = join(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist', 'harness', 'cli.js');
+const CLI = join(ROOT, 'dist', 'cli', 'cli.js');
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,18 +1,19 @@
 // Client mode end to end: resolve the driver (built-in or a command), then run
 // each selected client scenario with its own driver process and scripted server.
 
-import { findClientTarget } from '../targets/clients/index.js';
-import { ClientCtx, type ClientScenario } from './client.js';
+import { ClientCtx, type ClientScenario } from './client-context.js';
 import { type DriverPlan, type DriverRun, runDriver, startupLimit } from './launch/driver.js';
 import type { Result, TimingConfig } from './model.js';
 import { runScenarios } from './runner.js';
 import { type RunHooks, TargetError } from './server-mode.js';
+import type { ClientTarget } from './targets.js';
 import { buildResponse } from './wire/build.js';
 import { ScriptedServer, type ServerConn } from './wire/server.js';
 import { Transcript } from './wire/transcript.js';
 
 export interface ClientDriverSpec {
-  target?: string;
+  /** a built-in driver, resolved by the caller (targets/clients/index.ts: resolveClientTarget) */
+  target?: ClientTarget;
   driver?: string;
 }
 
@@ -24,11 +25,7 @@ export function resolveDriver(spec: ClientDriverSpec): { command: string; descri
     if (!spec.driver.trim()) throw new TargetError('--driver needs a command');
     return { command: spec.driver, description: `driver: ${spec.driver}` };
   }
-  const t = findClientTarget(spec.target!);
-  if (!t)
-    throw new TargetError(
-      `unknown client target ${JSON.stringify(spec.target)} (see: keepalive-spec targets)`,
-    );
+  const t = spec.target!;
   if (t.installed && !t.installed())
     throw new TargetError(
       `client target ${t.name} needs ${t.requires ?? 'a program'}, which is not installed${t.install ? ` (Debian/Ubuntu: ${t.install})` : ''}`,

@@ -139,3 +139,19 @@ export interface Result {
   /** set when the verdict was checked by a run alone */
   confirmation?: Confirmation;
 }
+
+/** What a run was: the header of every report. */
+export interface RunInfo {
+  mode: 'server' | 'client';
+  target: string;
+  startedAt: string;
+  wallMs: number;
+  strict: boolean;
+  timeoutMs: number;
+  idleMaxMs: number;
+  /** scenarios run at once */
+  concurrency?: number;
+  version: string;
+  /** why the run ended early, if it did */
+  cutShort?: string;
+}

@@ -4,8 +4,8 @@
 // valid POST shows whether the target refuses POST where the scenarios send bodies.
 
 import { describeRead, saysClose } from './check.js';
-import type { ServerTargetInfo } from './context.js';
 import type { TimingConfig } from './model.js';
+import type { ServerTargetInfo } from './server-context.js';
 import { buildRequest, type Req } from './wire/build.js';
 import { type Conn, ConnectError, openConn, type ReadResult } from './wire/conn.js';
 import type { HttpResponse } from './wire/parse.js';

@@ -1,31 +1,26 @@
 // Server mode end to end: resolve the target (URL, built-in, or launched
 // command), check it is reachable, run the selected scenarios against it, stop it.
 
-import { findServerTarget } from '../targets/index.js';
-import type { Resources, RunningTarget } from '../targets/types.js';
-import { ServerCtx, type ServerScenario, type ServerTargetInfo } from './context.js';
 import { Sightings, withSightings } from './crosscheck.js';
+import { TargetError } from './errors.js';
 import { freePort, waitForPort } from './launch/ports.js';
 import { launch } from './launch/process.js';
 import type { Result, ScenarioInfo, TimingConfig } from './model.js';
 import { probeGet, probePipelining, probePost } from './probe.js';
 import { runScenarios } from './runner.js';
+import { ServerCtx, type ServerScenario, type ServerTargetInfo } from './server-context.js';
+import type { Resources, RunningTarget, ServerTarget } from './targets.js';
 import type { HttpResponse } from './wire/parse.js';
 
 /** Doubtful verdicts rerun side by side: a few sockets each, far from the batch's load. */
 const SERVER_RERUNS_AT_ONCE = 4;
 
-/** The target could not be reached or started: exit status 2, with this one-line reason. */
-export class TargetError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TargetError';
-  }
-}
+export { TargetError };
 
 export interface ServerTargetSpec {
   url?: string;
-  target?: string;
+  /** a built-in target, resolved by the caller (targets/index.ts: resolveServerTarget) */
+  target?: ServerTarget;
   launch?: string;
   insecure?: boolean;
   /** idle timeout for built-in targets */
@@ -90,9 +85,7 @@ export async function startServerTarget(
   if (given !== 1) throw new TargetError('give exactly one of <url>, --target <name>, --launch "<cmd>"');
   const idleTimeoutMs = spec.targetIdleTimeoutMs ?? 2000;
   if (spec.target !== undefined) {
-    const t = findServerTarget(spec.target);
-    if (!t)
-      throw new TargetError(`unknown target ${JSON.stringify(spec.target)} (see: keepalive-spec targets)`);
+    const t = spec.target;
     if (t.installed && !t.installed())
       throw new TargetError(`${t.name} is not installed (${t.install ?? `needs ${t.requires}`})`);
     let running: RunningTarget;

@@ -3,7 +3,8 @@
 // that names every failure with its rule.
 
 import pc from 'picocolors';
-import type { Outcome, Result, ScenarioInfo } from '../harness/model.js';
+import type { Outcome, Result, RunInfo, ScenarioInfo } from '../harness/model.js';
+import type { Reporter } from '../harness/reporter.js';
 import { countOutcomes, OUTCOME_ORDER, OUTCOMES } from './symbols.js';
 import { confirmationLine, evidence, findingLine, ruleLine } from './text.js';
 
@@ -16,7 +17,7 @@ export interface ConsoleOptions {
 const DETAILED: ReadonlySet<Outcome> = new Set(['fail', 'warn', 'error']);
 const MAX_TRANSCRIPT_LINES = 60;
 
-export class ConsoleReporter {
+export class ConsoleReporter implements Reporter {
   private readonly out: NodeJS.WriteStream;
   private readonly live: boolean;
   private readonly width: number;
@@ -31,10 +32,27 @@ export class ConsoleReporter {
     this.width = Math.max(60, Math.min(this.out.columns ?? 120, 160));
   }
 
+  begin(info: RunInfo, scenarios: readonly ScenarioInfo[]): void {
+    const how = [
+      `${scenarios.length} scenarios`,
+      ...(info.concurrency ? [`concurrency ${info.concurrency}`] : []),
+      `--timeout ${info.timeoutMs} ms`,
+      `--idle-max ${info.idleMaxMs / 1000} s${info.strict ? ', --strict' : ''}`,
+    ];
+    this.header(
+      [`${info.version}, ${info.mode} mode`, `target: ${info.target}`, how.join(', ')],
+      scenarios.length,
+    );
+  }
+
+  end(info: RunInfo, results: Result[], written: string[]): void {
+    this.summary(results, info.wallMs, written.length ? [`reports: ${written.join(', ')}`] : []);
+  }
+
   header(lines: string[], total: number): void {
     this.total = total;
     if (this.opts.quiet) return;
-    this.write(`${pc.bold('keepalive-spec')} ${lines.join('\n  ')}\n\n`);
+    this.print(`${pc.bold('keepalive-spec')} ${lines.join('\n  ')}\n\n`);
   }
 
   started(s: ScenarioInfo): void {
@@ -48,11 +66,11 @@ export class ConsoleReporter {
     this.clearLive();
     const show = !this.opts.quiet || r.outcome === 'fail' || r.outcome === 'error';
     if (show) {
-      this.write(`${this.line(r)}\n`);
+      this.print(`${this.line(r)}\n`);
       if (this.opts.verbose || (DETAILED.has(r.outcome) && !this.opts.quiet))
-        this.write(`${this.details(r)}\n`);
+        this.print(`${this.details(r)}\n`);
       // A verdict that was run again alone says so even when it passed (details carry it otherwise).
-      else if (r.confirmation) this.write(`      ${pc.dim(`rerun: ${confirmationLine(r)}`)}\n`);
+      else if (r.confirmation) this.print(`      ${pc.dim(`rerun: ${confirmationLine(r)}`)}\n`);
     }
     this.drawLive();
   }
@@ -91,7 +109,7 @@ export class ConsoleReporter {
       );
     }
     out.push(...extra);
-    this.write(`${out.join('\n')}\n`);
+    this.print(`${out.join('\n')}\n`);
   }
 
   private line(r: Result): string {
@@ -134,7 +152,7 @@ export class ConsoleReporter {
     this.liveShown = false;
   }
 
-  private write(text: string): void {
+  private print(text: string): void {
     this.out.write(text);
   }
 }

@@ -1,8 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Result, WireEvent } from '../harness/model.js';
+import type { Result, RunInfo, WireEvent } from '../harness/model.js';
 import { escapeBytes } from '../harness/wire/transcript.js';
 import { countOutcomes } from './symbols.js';
+
+export type { RunInfo };
 
 /**
  * Bytes kept per transcript event, and per scenario, in the JSON report; the true
@@ -11,19 +13,6 @@ import { countOutcomes } from './symbols.js';
  */
 const MAX_EVENT_BYTES = 16 * 1024;
 const MAX_SCENARIO_BYTES = 1024 * 1024;
-
-export interface RunInfo {
-  mode: 'server' | 'client';
-  target: string;
-  startedAt: string;
-  wallMs: number;
-  strict: boolean;
-  timeoutMs: number;
-  idleMaxMs: number;
-  version: string;
-  /** why the run ended early, if it did */
-  cutShort?: string;
-}
 
 function eventsJson(events: readonly WireEvent[]) {
   let budget = MAX_SCENARIO_BYTES;

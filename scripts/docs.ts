@@ -11,8 +11,8 @@ const n = extractRequirements();
 console.log(`${n} requirements written to suites/requirements.ts`);
 
 // Imported only now: they load suites/requirements.ts, which was just rewritten.
-const { coverage, coverageMarkdown } = await import('../harness/coverage.js');
-const { allScenarios } = await import('../harness/registry.js');
+const { coverage, coverageMarkdown } = await import('../suites/coverage.js');
+const { allScenarios } = await import('../suites/index.js');
 
 const docs = join(import.meta.dirname, '..', 'docs');
 mkdirSync(docs, { recursive: true });

@@ -28,7 +28,7 @@ const { values } = parseArgs({
   },
 });
 const ROOT = join(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist', 'harness', 'cli.js');
+const CLI = join(ROOT, 'dist', 'cli', 'cli.js');
 const OUT = join(ROOT, 'out', 'matrix');
 const DOCS = join(ROOT, 'docs');
 mkdirSync(OUT, { recursive: true });

@@ -8,8 +8,8 @@
 // scenarios they fail that they do not claim (a fault should break its rule only).
 
 import type { Result } from '../harness/model.js';
-import { clientScenarios, serverScenarios } from '../harness/registry.js';
 import { evidence } from '../reports/text.js';
+import { clientScenarios, serverScenarios } from '../suites/index.js';
 import { FAULTY_CLIENTS } from '../targets/faulty/clients/index.js';
 import { FAULTY_SERVERS } from '../targets/faulty/servers/index.js';
 import { runAgainst, runClientAgainst } from '../test/helpers.js';

@@ -22,7 +22,7 @@ const { values } = parseArgs({
   },
 });
 const RUNS = Number(values.runs);
-const CLI = join(import.meta.dirname, '..', 'dist', 'harness', 'cli.js');
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'cli.js');
 const only = values.only?.split(',');
 const mode = values.client ? 'client' : 'server';
 const targets = (values.client ? CLIENT_TARGETS.filter((t) => t.requires) : REAL_SERVERS)

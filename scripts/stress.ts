@@ -26,7 +26,7 @@ if (!Number.isInteger(K) || K < 1 || !Number.isInteger(ROUNDS) || ROUNDS < 1) {
   console.error('usage: npm run stress -- [--k N] [--rounds R] [--extra "<cli args>"]');
   process.exit(2);
 }
-const CLI = join(import.meta.dirname, '..', 'dist', 'harness', 'cli.js');
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'cli.js');
 const extra = values.extra.split(/\s+/).filter(Boolean);
 
 interface RunSummary {

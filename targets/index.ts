@@ -1,8 +1,9 @@
+import { TargetError } from '../harness/server-mode.js';
+import type { ServerTarget } from '../harness/targets.js';
 import { FAULTY_SERVERS } from './faulty/servers/index.js';
 import { startEmbedded } from './servers/embedded.js';
 import { REAL_SERVERS } from './servers/real-targets.js';
 import { TEST_CERT, TEST_KEY } from './servers/tls/test-cert.js';
-import type { ServerTarget } from './types.js';
 
 const TEST_TLS = { key: Buffer.from(TEST_KEY), cert: Buffer.from(TEST_CERT) };
 
@@ -41,4 +42,11 @@ export const SERVER_TARGETS: ServerTarget[] = [
 
 export function findServerTarget(name: string): ServerTarget | undefined {
   return SERVER_TARGETS.find((t) => t.name === name);
+}
+
+/** The built-in server target of this name, or TargetError. */
+export function resolveServerTarget(name: string): ServerTarget {
+  const t = findServerTarget(name);
+  if (!t) throw new TargetError(`unknown target ${JSON.stringify(name)} (see: keepalive-spec targets)`);
+  return t;
 }

@@ -4,8 +4,8 @@
 
 import * as net from 'node:net';
 import { expect } from 'chai';
-import { serverScenarios } from '../harness/registry.js';
 import { runServerSuite, startServerTarget } from '../harness/server-mode.js';
+import { serverScenarios } from '../suites/index.js';
 import { TEST_TIMING } from './helpers.js';
 
 /** Answers GET 200 and every POST 401 at its header section, keeping the connection and ignoring the rest. */

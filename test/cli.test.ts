@@ -1,4 +1,4 @@
-// End-to-end tests of the built command (dist/harness/cli.js): exit codes,
+// End-to-end tests of the built command (dist/cli/cli.js): exit codes,
 // reports, listing, and that no run can hang on a broken or hostile target.
 
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { launch } from '../harness/launch/process.js';
 import { AREA_KEYS } from '../harness/model.js';
 import { expectValidJunit } from './helpers.js';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'harness', 'cli.js');
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'cli.js');
 const HOSTILE = join(import.meta.dirname, 'fixtures', 'hostile-server.mjs');
 const FAST = ['--timeout', '1500', '--idle-max', '3', '--target-idle', '1'];
 

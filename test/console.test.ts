@@ -4,8 +4,8 @@
 
 import { expect } from 'chai';
 import type { Verdict } from '../harness/check.js';
-import { ServerCtx, type ServerTargetInfo } from '../harness/context.js';
 import { type Result, violated, type WireEvent } from '../harness/model.js';
+import { ServerCtx, type ServerTargetInfo } from '../harness/server-context.js';
 import { Transcript } from '../harness/wire/transcript.js';
 import { ConsoleReporter } from '../reports/console.js';
 

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { coverage, coverageMarkdown } from '../harness/coverage.js';
 import { ROLES } from '../harness/model.js';
-import { allScenarios } from '../harness/registry.js';
 import { CATALOGUE, GENERATED, parseCatalogue, requirementsModule } from '../scripts/extract-requirements.js';
+import { coverage, coverageMarkdown } from '../suites/coverage.js';
+import { allScenarios } from '../suites/index.js';
 import { REQUIREMENTS } from '../suites/requirements.js';
 import { NOT_COVERED_YET } from '../suites/uncovered.js';
 

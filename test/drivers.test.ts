@@ -13,7 +13,7 @@ import { Transcript } from '../harness/wire/transcript.js';
 import { CLIENT_TARGETS, findClientTarget } from '../targets/clients/index.js';
 
 const DRIVERS = ['node-http', 'node-fetch', 'curl', 'wget', 'python-http-client', 'python-requests'];
-const CLI = join(import.meta.dirname, '..', 'dist', 'harness', 'cli.js');
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'cli.js');
 
 interface Arrival {
   method: string;

@@ -1,4 +1,4 @@
-// The edges of a run, through the built command (dist/harness/cli.js): Ctrl-C twice
+// The edges of a run, through the built command (dist/cli/cli.js): Ctrl-C twice
 // still leaves the reports, nothing temporary is left behind, a target that does
 // not speak plain HTTP and a driver that cannot run are refused before the run,
 // and a target that refuses POST gets skips, not failures.
@@ -14,7 +14,7 @@ import { findProgram } from '../targets/servers/real.js';
 import { TEST_CERT, TEST_KEY } from '../targets/servers/tls/test-cert.js';
 import { expectValidJunit } from './helpers.js';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'harness', 'cli.js');
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'cli.js');
 const ENV = { CI: 'true', NO_COLOR: '1' };
 
 const run = (args: string[], env: Record<string, string> = {}) =>

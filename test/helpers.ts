@@ -6,10 +6,11 @@ import { expect } from 'chai';
 import { validateXML } from 'xmllint-wasm';
 import { runClientSuite } from '../harness/client-mode.js';
 import type { Result, TimingConfig } from '../harness/model.js';
-import { clientScenarios, serverScenarios } from '../harness/registry.js';
 import { runServerSuite, startServerTarget } from '../harness/server-mode.js';
 import { evidence } from '../reports/text.js';
+import { clientScenarios, serverScenarios } from '../suites/index.js';
 import { findClientTarget } from '../targets/clients/index.js';
+import { resolveServerTarget } from '../targets/index.js';
 
 export const TEST_TIMING: TimingConfig = { timeoutMs: 2000, idleMaxMs: 4000 };
 /** built-in targets in tests idle out after this long, so idle scenarios finish fast */
@@ -22,7 +23,10 @@ export async function runAgainst(
 ): Promise<Map<string, Result>> {
   const timing = opts.timing ?? TEST_TIMING;
   const scenarios = serverScenarios().filter((s) => !ids || ids.includes(s.id));
-  const running = await startServerTarget({ target, targetIdleTimeoutMs: TEST_TARGET_IDLE_MS }, timing);
+  const running = await startServerTarget(
+    { target: resolveServerTarget(target), targetIdleTimeoutMs: TEST_TARGET_IDLE_MS },
+    timing,
+  );
   try {
     const results = await runServerSuite(
       running,

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { chromium } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CLI = join(import.meta.dirname, '..', 'dist', 'harness', 'cli.js');
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'cli.js');
 const HOSTILE = join(import.meta.dirname, 'fixtures', 'hostile-server.mjs');
 // Flags for a closed network, as the machine's notes advise.
 const ARGS = [

@@ -7,7 +7,7 @@
 
 import { expect } from 'chai';
 import type { Result, Role, ScenarioInfo } from '../harness/model.js';
-import { clientScenarios, serverScenarios } from '../harness/registry.js';
+import { clientScenarios, serverScenarios } from '../suites/index.js';
 import { FAULTY_CLIENTS } from '../targets/faulty/clients/index.js';
 import { FAULTY_SERVERS } from '../targets/faulty/servers/index.js';
 import { runAgainst, runClientAgainst, why } from './helpers.js';

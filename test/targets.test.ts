@@ -6,13 +6,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { startServerTarget, TargetError } from '../harness/server-mode.js';
+import type { RunningTarget, ServerTarget } from '../harness/targets.js';
 import { buildRequest } from '../harness/wire/build.js';
 import { openConn } from '../harness/wire/conn.js';
 import type { HttpResponse } from '../harness/wire/parse.js';
 import { Transcript } from '../harness/wire/transcript.js';
 import { findServerTarget, SERVER_TARGETS } from '../targets/index.js';
 import { REAL_SERVERS } from '../targets/servers/real-targets.js';
-import type { RunningTarget, ServerTarget } from '../targets/types.js';
 import { TEST_TIMING } from './helpers.js';
 
 /** One request on a fresh connection; its response, parsed strictly. */
@@ -94,7 +94,7 @@ describe('real server targets', function () {
     };
     SERVER_TARGETS.push(missing);
     try {
-      const err = await startServerTarget({ target: missing.name }, TEST_TIMING).then(
+      const err = await startServerTarget({ target: missing }, TEST_TIMING).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -110,10 +110,7 @@ describe('real server targets', function () {
   for (const target of REAL_SERVERS) {
     it(`${target.name}: starts, serves its resources, stops leaving nothing behind`, async function () {
       if (target.installed && !target.installed()) this.skip();
-      const running = await startServerTarget(
-        { target: target.name, targetIdleTimeoutMs: 1000 },
-        TEST_TIMING,
-      );
+      const running = await startServerTarget({ target, targetIdleTimeoutMs: 1000 }, TEST_TIMING);
       const groups = running.processGroups ?? [];
       const dir = running.tempDir;
       try {

@@ -11,7 +11,7 @@ import {
   type PlanStep,
   type Reply,
   type Script,
-} from '../../harness/client.js';
+} from '../../harness/client-context.js';
 import { type Finding, measured, satisfied } from '../../harness/model.js';
 import { chunkedBody, toBuffer } from '../../harness/wire/build.js';
 import { connectionOptions } from '../../harness/wire/parse.js';

@@ -14,7 +14,7 @@ import {
   ok,
   type Reply,
   type Script,
-} from '../../harness/client.js';
+} from '../../harness/client-context.js';
 import { type Finding, measured, satisfied } from '../../harness/model.js';
 import type { HeaderList } from '../../harness/wire/build.js';
 import { connectionOptions } from '../../harness/wire/parse.js';

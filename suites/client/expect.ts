@@ -10,7 +10,7 @@ import {
   type PlanStep,
   type Reply,
   type Script,
-} from '../../harness/client.js';
+} from '../../harness/client-context.js';
 import { measured, satisfied } from '../../harness/model.js';
 import { fieldValue, type HttpRequest } from '../../harness/wire/parse.js';
 import type { ServerConn } from '../../harness/wire/server.js';

@@ -8,7 +8,7 @@ import {
   describeLine,
   type PlanStep,
   type Reply,
-} from '../../harness/client.js';
+} from '../../harness/client-context.js';
 import { satisfied } from '../../harness/model.js';
 import type { ServerConn } from '../../harness/wire/server.js';
 import {

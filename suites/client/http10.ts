@@ -18,7 +18,7 @@ import {
   ok,
   type Reply,
   type Script,
-} from '../../harness/client.js';
+} from '../../harness/client-context.js';
 import { type Finding, measured, satisfied } from '../../harness/model.js';
 import { buildResponse, chunkedBody, type HeaderList } from '../../harness/wire/build.js';
 import { connectionOptions, fieldValue, fieldValues, type HttpRequest } from '../../harness/wire/parse.js';

@@ -1,4 +1,4 @@
-import type { ClientScenario } from '../../harness/client.js';
+import type { ClientScenario } from '../../harness/client-context.js';
 import { chunkedClient } from './chunked.js';
 import { closeClient } from './close.js';
 import { expectClient } from './expect.js';

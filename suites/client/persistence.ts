@@ -1,12 +1,12 @@
 import { fail } from '../../harness/check.js';
-import type { ClientScenario } from '../../harness/client.js';
+import type { ClientScenario } from '../../harness/client-context.js';
 import {
   type ClientObservation,
   clientScenario,
   describeConns,
   describeLine,
   ok,
-} from '../../harness/client.js';
+} from '../../harness/client-context.js';
 import { measured, satisfied } from '../../harness/model.js';
 import { connectionOptions } from '../../harness/wire/parse.js';
 import type { ServerConn } from '../../harness/wire/server.js';

@@ -16,7 +16,7 @@ import {
   ok,
   type Reply,
   type Script,
-} from '../../harness/client.js';
+} from '../../harness/client-context.js';
 import { type Finding, measured, satisfied } from '../../harness/model.js';
 import { buildResponse } from '../../harness/wire/build.js';
 import type { ReceivedRequest, ServerConn } from '../../harness/wire/server.js';

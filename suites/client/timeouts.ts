@@ -15,7 +15,7 @@ import {
   ok,
   type Reply,
   type Script,
-} from '../../harness/client.js';
+} from '../../harness/client-context.js';
 import { type Finding, type Level, measured, notApplicable, satisfied } from '../../harness/model.js';
 import type { ReceivedRequest } from '../../harness/wire/server.js';
 

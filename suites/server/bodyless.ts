@@ -11,8 +11,8 @@ import {
   saysClose,
   skip,
 } from '../../harness/check.js';
-import type { ServerCtx, ServerScenario } from '../../harness/context.js';
 import { satisfied } from '../../harness/model.js';
+import type { ServerCtx, ServerScenario } from '../../harness/server-context.js';
 import type { Req } from '../../harness/wire/build.js';
 import type { Conn, ReadResult } from '../../harness/wire/conn.js';
 import { fieldValue, fieldValues, type HttpResponse } from '../../harness/wire/parse.js';

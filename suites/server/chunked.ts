@@ -14,8 +14,8 @@ import {
   skip,
   Verdict,
 } from '../../harness/check.js';
-import type { ServerCtx, ServerScenario } from '../../harness/context.js';
 import { type Level, measured, satisfied } from '../../harness/model.js';
+import type { ServerCtx, ServerScenario } from '../../harness/server-context.js';
 import type { Req } from '../../harness/wire/build.js';
 import type { Conn, EndObservation, ReadResult } from '../../harness/wire/conn.js';
 import { type HttpResponse, Parser } from '../../harness/wire/parse.js';

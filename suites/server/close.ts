@@ -13,8 +13,8 @@ import {
   saysClose,
   skip,
 } from '../../harness/check.js';
-import type { ServerCtx, ServerScenario } from '../../harness/context.js';
 import { type Finding, type Level, measured, satisfied } from '../../harness/model.js';
+import type { ServerCtx, ServerScenario } from '../../harness/server-context.js';
 import { type HeaderList, type Req, rawRequest } from '../../harness/wire/build.js';
 import type { Conn, EndObservation } from '../../harness/wire/conn.js';
 import type { HttpResponse } from '../../harness/wire/parse.js';

@@ -1,6 +1,6 @@
 import { describeEnd, describeRead, describeResponse, fail, saysClose } from '../../harness/check.js';
-import type { ServerCtx, ServerScenario } from '../../harness/context.js';
 import { measured, satisfied } from '../../harness/model.js';
+import type { ServerCtx, ServerScenario } from '../../harness/server-context.js';
 import { type Conn, ConnectError, type ReadResult } from '../../harness/wire/conn.js';
 import type { HttpResponse } from '../../harness/wire/parse.js';
 import { closedRightAfter, graceMs } from './steps.js';

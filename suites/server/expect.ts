@@ -3,8 +3,8 @@
 // 1xx toward HTTP/1.0, and `Connection: close` takes effect after the final response.
 
 import { describeRead, describeResponse, fail, saysClose, skip } from '../../harness/check.js';
-import type { ServerCtx, ServerScenario } from '../../harness/context.js';
 import { measured, satisfied } from '../../harness/model.js';
+import type { ServerCtx, ServerScenario } from '../../harness/server-context.js';
 import type { Req } from '../../harness/wire/build.js';
 import type { Conn, ReadResult, SendResult } from '../../harness/wire/conn.js';
 import type { HttpResponse } from '../../harness/wire/parse.js';

@@ -13,8 +13,8 @@ import {
   skip,
   statuses,
 } from '../../harness/check.js';
-import type { ServerCtx, ServerScenario } from '../../harness/context.js';
 import { type Finding, type Level, satisfied } from '../../harness/model.js';
+import type { ServerCtx, ServerScenario } from '../../harness/server-context.js';
 import { chunkedBody, type HeaderList, type Req, rawRequest } from '../../harness/wire/build.js';
 import { type Conn, ConnectError } from '../../harness/wire/conn.js';
 import type { HttpResponse } from '../../harness/wire/parse.js';

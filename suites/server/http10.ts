@@ -8,8 +8,8 @@ import {
   saysKeepAlive,
   skip,
 } from '../../harness/check.js';
-import type { ServerCtx, ServerScenario } from '../../harness/context.js';
 import { type Level, measured, satisfied } from '../../harness/model.js';
+import type { ServerCtx, ServerScenario } from '../../harness/server-context.js';
 import { chunkedBody, type HeaderList, type Req } from '../../harness/wire/build.js';
 import type { Conn, EndObservation, ReadResult } from '../../harness/wire/conn.js';
 import { fieldValue, fieldValues, type HttpResponse } from '../../harness/wire/parse.js';

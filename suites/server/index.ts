@@ -1,4 +1,4 @@
-import type { ServerScenario } from '../../harness/context.js';
+import type { ServerScenario } from '../../harness/server-context.js';
 import { bodyless } from './bodyless.js';
 import { chunked } from './chunked.js';
 import { close } from './close.js';

@@ -1,6 +1,6 @@
 import { describeEnd, describeResponse, expectResponse, fail, saysClose } from '../../harness/check.js';
-import type { ServerScenario } from '../../harness/context.js';
 import { measured, satisfied } from '../../harness/model.js';
+import type { ServerScenario } from '../../harness/server-context.js';
 import { closedRightAfter, exchange, graceMs, keepAliveParam } from './steps.js';
 
 export const persistence: ServerScenario[] = [

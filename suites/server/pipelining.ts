@@ -1,6 +1,6 @@
 import { describeEnd, describeRead, describeResponse, fail, saysClose, skip } from '../../harness/check.js';
-import type { ServerCtx, ServerScenario } from '../../harness/context.js';
 import { type Finding, type Level, measured, satisfied } from '../../harness/model.js';
+import type { ServerCtx, ServerScenario } from '../../harness/server-context.js';
 import type { Req } from '../../harness/wire/build.js';
 import type { Conn, SendOptions } from '../../harness/wire/conn.js';
 import { connectionOptions, type HttpResponse } from '../../harness/wire/parse.js';

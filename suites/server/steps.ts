@@ -11,8 +11,8 @@ import {
   fail,
   saysClose,
 } from '../../harness/check.js';
-import type { ServerCtx } from '../../harness/context.js';
 import type { Level } from '../../harness/model.js';
+import type { ServerCtx } from '../../harness/server-context.js';
 import type { Req } from '../../harness/wire/build.js';
 import type { Conn, EndObservation } from '../../harness/wire/conn.js';
 import { fieldValues, type HttpResponse } from '../../harness/wire/parse.js';

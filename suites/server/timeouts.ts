@@ -5,8 +5,8 @@
 // two idle periods unless the server gives no hint of its timeout.
 
 import { describeEnd, describeRead, describeResponse, fail, saysClose, skip } from '../../harness/check.js';
-import type { ServerCtx, ServerScenario } from '../../harness/context.js';
 import { measured, satisfied } from '../../harness/model.js';
+import type { ServerCtx, ServerScenario } from '../../harness/server-context.js';
 import { rawRequest } from '../../harness/wire/build.js';
 import type { Conn, EndObservation } from '../../harness/wire/conn.js';
 import type { HttpResponse } from '../../harness/wire/parse.js';

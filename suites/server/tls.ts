@@ -1,6 +1,6 @@
 import { describeEnd, fail, skip } from '../../harness/check.js';
-import type { ServerCtx, ServerScenario } from '../../harness/context.js';
 import { satisfied } from '../../harness/model.js';
+import type { ServerCtx, ServerScenario } from '../../harness/server-context.js';
 import type { Conn } from '../../harness/wire/conn.js';
 import { exchange } from './steps.js';
 

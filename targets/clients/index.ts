@@ -4,20 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TargetError } from '../../harness/server-mode.js';
+import type { ClientTarget } from '../../harness/targets.js';
 import { FAULTY_CLIENTS } from '../faulty/clients/index.js';
 
-export interface ClientTarget {
-  name: string;
-  description: string;
-  /** what must be installed, for `keepalive-spec targets` */
-  requires?: string;
-  /** how to install it (Debian/Ubuntu packages) */
-  install?: string;
-  /** whether what it requires is installed (absent: nothing to install) */
-  installed?(): boolean;
-  /** the driver command */
-  command(): string;
-}
+export type { ClientTarget };
 
 /**
  * A compiled driver script of ours, run with the node that runs the harness.
@@ -130,4 +121,12 @@ export const CLIENT_TARGETS: ClientTarget[] = [
 
 export function findClientTarget(name: string): ClientTarget | undefined {
   return CLIENT_TARGETS.find((t) => t.name === name);
+}
+
+/** The built-in client driver of this name, or TargetError. */
+export function resolveClientTarget(name: string): ClientTarget {
+  const t = findClientTarget(name);
+  if (!t)
+    throw new TargetError(`unknown client target ${JSON.stringify(name)} (see: keepalive-spec targets)`);
+  return t;
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
-import type { ServerTarget } from '../types.js';
+import type { ServerTarget } from '../../harness/targets.js';
 import {
   CGI_RESOURCES,
   findProgram,

@@ -6,7 +6,7 @@
 
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
-import type { ServerTarget } from '../types.js';
+import type { ServerTarget } from '../../harness/targets.js';
 import {
   findProgram,
   makeTempDir,

@@ -1,4 +1,4 @@
-import type { RunningTarget, ServerTargetOptions } from '../types.js';
+import type { RunningTarget, ServerTargetOptions } from '../../harness/targets.js';
 import {
   type ConnectionClass,
   REFERENCE_RESOURCES,

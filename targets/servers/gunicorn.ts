@@ -2,7 +2,7 @@
 // sync workers (which never keep a connection alive) and gthread workers (which do).
 
 import { freePort } from '../../harness/launch/ports.js';
-import type { Resources, ServerTarget, ServerTargetOptions } from '../types.js';
+import type { Resources, ServerTarget, ServerTargetOptions } from '../../harness/targets.js';
 import {
   APP_ETAG,
   APP_LAST_MODIFIED,

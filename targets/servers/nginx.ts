@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
-import type { Resources, ServerTarget } from '../types.js';
+import type { Resources, ServerTarget } from '../../harness/targets.js';
 import {
   findProgram,
   isRoot,

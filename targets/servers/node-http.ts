@@ -2,7 +2,7 @@
 // the harness, in a process of its own, with server.keepAliveTimeout from the option.
 
 import { freePort } from '../../harness/launch/ports.js';
-import type { ServerTarget } from '../types.js';
+import type { ServerTarget } from '../../harness/targets.js';
 import {
   APP_ETAG,
   APP_LAST_MODIFIED,

@@ -1,7 +1,7 @@
 // The built-in real server targets, each from a Debian package or Node itself: started on a
 // free loopback port with a generated configuration in a temporary directory (see real.ts).
 
-import type { ServerTarget } from '../types.js';
+import type { ServerTarget } from '../../harness/targets.js';
 import { APACHE_TARGET } from './apache.js';
 import { CADDY_TARGET } from './caddy.js';
 import { GUNICORN_GTHREAD_TARGET, GUNICORN_SYNC_TARGET } from './gunicorn.js';

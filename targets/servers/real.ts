@@ -12,7 +12,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitForPort } from '../../harness/launch/ports.js';
 import { type Launched, launch } from '../../harness/launch/process.js';
-import type { Resources, RunningTarget, ServerTargetOptions } from '../types.js';
+import type { Resources, RunningTarget, ServerTargetOptions } from '../../harness/targets.js';
 
 /** Is the harness running as root (servers that drop privileges need readable files then)? */
 export const isRoot = (): boolean => process.getuid?.() === 0;

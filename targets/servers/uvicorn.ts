@@ -1,7 +1,7 @@
 // uvicorn (Debian python3-uvicorn, its pure-Python h11 protocol) with a tiny ASGI application of ours.
 
 import { freePort } from '../../harness/launch/ports.js';
-import type { ServerTarget } from '../types.js';
+import type { ServerTarget } from '../../harness/targets.js';
 import { APP_RESOURCES, pythonConstants } from './gunicorn.js';
 import { debianPython, makeTempDir, pythonHas, sh, startLaunched, wholeSeconds, writeFiles } from './real.js';
 

@@ -1,5 +1,5 @@
+import type { Resources } from '../../../harness/targets.js';
 import type { ConnectionClass, ReferenceOptions } from '../../servers/reference.js';
-import type { Resources } from '../../types.js';
 
 /** The reference server with exactly one behaviour broken. */
 export interface FaultyServer {

@@ -1,8 +1,8 @@
 // Which scenarios cover which requirement, and why the others are not covered.
 
-import { REQUIREMENTS, type Requirement } from '../suites/requirements.js';
-import { NOT_COVERED_YET, UNCOVERED_REASONS } from '../suites/uncovered.js';
-import type { Role, ScenarioInfo } from './model.js';
+import type { Role, ScenarioInfo } from '../harness/model.js';
+import { REQUIREMENTS, type Requirement } from './requirements.js';
+import { NOT_COVERED_YET, UNCOVERED_REASONS } from './uncovered.js';
 
 export interface CoverageRow {
   requirement: Requirement;

@@ -1,3 +1,5 @@
+// Engine types of a target: what a server target offers and how it runs, and a client driver.
+
 /** Resources a server target offers to scenarios that need a particular kind of resource. */
 export interface Resources {
   /** the resource requested by default (the URL's path) */
@@ -54,4 +56,18 @@ export interface ServerTarget {
    */
   concurrency?: number;
   start(opts: ServerTargetOptions): Promise<RunningTarget>;
+}
+
+/** A built-in client driver: a command that speaks the driver protocol (docs/drivers.md). */
+export interface ClientTarget {
+  name: string;
+  description: string;
+  /** what must be installed, for `keepalive-spec targets` */
+  requires?: string;
+  /** how to install it (Debian/Ubuntu packages) */
+  install?: string;
+  /** whether what it requires is installed (absent: nothing to install) */
+  installed?(): boolean;
+  /** the driver command */
+  command(): string;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the keepalive-spec command; everything else is in program.ts.
 
-import { killAllLaunched, stopAllLaunched } from './launch/process.js';
+import { killAllLaunched, stopAllLaunched } from '../harness/launch/process.js';
 import { main } from './program.js';
 
 let dying = false;

@@ -1,8 +1,8 @@
 // All scenarios, checked once at load: unique ids, known areas, covers present.
 
-import { CLIENT_SCENARIOS } from '../suites/client/index.js';
-import { SERVER_SCENARIOS } from '../suites/server/index.js';
-import { AREA_KEYS, type Area, type Role, type Scenario, type ScenarioInfo } from './model.js';
+import { AREA_KEYS, type Area, type Role, type Scenario, type ScenarioInfo } from '../harness/model.js';
+import { CLIENT_SCENARIOS } from './client/index.js';
+import { SERVER_SCENARIOS } from './server/index.js';
 
 const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -27,6 +27,8 @@ export interface Selection {
   role?: Role;
   areas?: Area[];
   grep?: RegExp;
+  /** leave out scenarios whose id or title matches */
+  exclude?: RegExp;
 }
 
 export function allScenarios(): ReadonlyArray<Scenario<unknown>> {
@@ -39,7 +41,8 @@ export function selectScenarios(sel: Selection): Array<Scenario<unknown>> {
     (s) =>
       (!sel.role || s.role === sel.role) &&
       (!sel.areas || sel.areas.includes(s.area)) &&
-      (!sel.grep || sel.grep.test(s.id) || sel.grep.test(s.title)),
+      (!sel.grep || sel.grep.test(s.id) || sel.grep.test(s.title)) &&
+      !(sel.exclude && (sel.exclude.test(s.id) || sel.exclude.test(s.title))),
   ).sort((a, b) => areaOrder(a.area) - areaOrder(b.area));
 }
 

@@ -2,11 +2,11 @@
 // request builders with the right Host, resources, deadlines and a transcript.
 
 import { randomBytes } from 'node:crypto';
-import type { Resources } from '../targets/types.js';
 import { skip } from './check.js';
 import type { Sightings } from './crosscheck.js';
 import type { Area, Scenario, TimingConfig } from './model.js';
 import type { PostRefusal } from './probe.js';
+import type { Resources } from './targets.js';
 import { buildRequest, type HeaderList, type Req, type RequestSpec } from './wire/build.js';
 import { type Conn, type Endpoint, openConn } from './wire/conn.js';
 import type { Transcript } from './wire/transcript.js';

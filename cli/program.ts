@@ -3,37 +3,36 @@
 
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConsoleReporter } from '../reports/console.js';
-import type { RunInfo } from '../reports/json.js';
-import { CLIENT_TARGETS } from '../targets/clients/index.js';
-import { findServerTarget, SERVER_TARGETS } from '../targets/index.js';
-import { checkDriver, resolveDriver, runClientSuite } from './client-mode.js';
-import { coverage, coverageMarkdown } from './coverage.js';
-import { onInterrupt } from './interrupt.js';
 import {
-  AREA_KEYS,
-  AREAS,
-  type Area,
-  type Result,
-  type Role,
-  type ScenarioInfo,
-  type TimingConfig,
-} from './model.js';
-import { exitCodeOf } from './outcome.js';
-import { allScenarios, clientScenarios, selectScenarios, serverScenarios } from './registry.js';
-import { type ReportFiles, resultsSoFar, writeReports } from './run-reports.js';
-import { defaultConcurrency } from './runner.js';
-import { type RunHooks, runServerSuite, startServerTarget, TargetError } from './server-mode.js';
-import { VERSION } from './version.js';
-
-class UsageError extends Error {}
+  runClientSuite,
+  runServerSuite,
+  type SuiteOptions,
+  type SuiteRun,
+  TargetError,
+  UsageError,
+} from '../api/run.js';
+import { onInterrupt } from '../harness/interrupt.js';
+import { AREA_KEYS, AREAS, type Area, type Role } from '../harness/model.js';
+import type { Reporter } from '../harness/reporter.js';
+import { defaultConcurrency } from '../harness/runner.js';
+import { VERSION } from '../harness/version.js';
+import { ConsoleReporter } from '../reports/console.js';
+import { htmlReporter, jsonReporter, junitReporter } from '../reports/files.js';
+import { githubReporter } from '../reports/github.js';
+import { coverage, coverageMarkdown } from '../suites/coverage.js';
+import { allScenarios, selectScenarios } from '../suites/index.js';
+import { CLIENT_TARGETS } from '../targets/clients/index.js';
+import { SERVER_TARGETS } from '../targets/index.js';
 
 interface CommonOptions {
   junit?: string;
   json?: string;
   html?: string;
+  /** extra report formats: github */
+  report?: string[];
   area?: Area[];
   grep?: RegExp;
+  exclude?: RegExp;
   strict: boolean;
   idleMax: number;
   timeout: number;
@@ -92,6 +91,19 @@ const regex = (v: string) => {
     throw new InvalidArgumentError(`not a valid regular expression: ${(e as Error).message}`);
   }
 };
+const REPORT_FORMATS = ['github'];
+const reportList = (v: string): string[] => {
+  const list = v
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  const bad = list.filter((f) => !REPORT_FORMATS.includes(f));
+  if (bad.length || list.length === 0)
+    throw new InvalidArgumentError(
+      `unknown report format ${bad.join(', ') || '(none)'}; formats are ${REPORT_FORMATS.join(', ')} (files: --junit, --json, --html)`,
+    );
+  return list;
+};
 const resourcePath = (v: string) => {
   if (!v.startsWith('/')) throw new InvalidArgumentError('must be a path starting with /');
   return v;
@@ -109,6 +121,12 @@ function addCommonOptions(cmd: Command): Command {
     )
     .option('--area <a,b>', `run only these areas: ${AREA_KEYS.join(', ')}`, areaList)
     .option('--grep <regex>', 'run only scenarios whose id or title matches (case-insensitive)', regex)
+    .option('--exclude <regex>', 'leave out scenarios whose id or title matches (case-insensitive)', regex)
+    .option(
+      '--report <formats>',
+      'extra report formats, comma-separated: github (annotations and a job summary; on by itself when GITHUB_ACTIONS=true)',
+      reportList,
+    )
     .option('--strict', 'SHOULD-level violations count as failures', false)
     .option(
       '--idle-max <seconds>',
@@ -131,175 +149,80 @@ function addCommonOptions(cmd: Command): Command {
     .option('--verbose', 'print the transcript of every scenario', false);
 }
 
-/** What a mode provides to the shared run pipeline: a started target and a way to run the suite on it. */
-interface ModeRun {
-  mode: 'server' | 'client';
-  /** the selected scenarios, in report order */
-  scenarios: readonly ScenarioInfo[];
-  start(signal: AbortSignal): Promise<{
-    description: string;
-    died?: Promise<string>;
-    run(hooks: RunHooks): Promise<Result[]>;
-    stop(): Promise<void>;
-  }>;
+/** The report formats asked for, console first so that its summary can name the files. */
+function reportersFor(o: CommonOptions): Reporter[] {
+  const github = o.report?.includes('github') || process.env.GITHUB_ACTIONS === 'true';
+  return [
+    ...(o.junit ? [junitReporter(o.junit)] : []),
+    ...(o.json ? [jsonReporter(o.json)] : []),
+    ...(o.html ? [htmlReporter(o.html)] : []),
+    ...(github ? [githubReporter()] : []),
+    new ConsoleReporter({ quiet: o.quiet, verbose: o.verbose }),
+  ];
 }
 
-/** Signals, live console, reports, exit status: the same for both modes. */
-async function runMode(m: ModeRun, o: CommonOptions): Promise<number> {
-  const reporter = new ConsoleReporter({ quiet: o.quiet, verbose: o.verbose });
+/** Ctrl-C and SIGTERM abort the run (the API writes the reports at once); then the exit status. */
+async function runMode(run: (common: SuiteOptions) => Promise<SuiteRun>, o: CommonOptions): Promise<number> {
+  if (o.quiet && o.verbose) throw new UsageError('--quiet and --verbose exclude each other');
   const ac = new AbortController();
-  const started = Date.now();
-  let target: Awaited<ReturnType<ModeRun['start']>> | undefined;
-  const runInfo = (cutShort?: string): RunInfo => ({
-    mode: m.mode,
-    target: target?.description ?? '',
-    startedAt: new Date(started).toISOString(),
-    wallMs: Date.now() - started,
-    strict: o.strict,
-    timeoutMs: o.timeout,
-    idleMaxMs: o.idleMax * 1000,
-    version: VERSION,
-    ...(cutShort ? { cutShort } : {}),
-  });
-  /** results as they finish, for reports written before the run has ended */
-  const finished = new Map<string, Result>();
-  // The reports first: a second signal may end the process before the wind-down does.
   const runOver = onInterrupt((sig) => {
     const why = `interrupted (${sig})`;
-    saveReports(o, runInfo(why), resultsSoFar(m.scenarios, finished, why, o.strict));
     process.stderr.write(`keepalive-spec: ${why}: stopping the run (${sig} again to stop at once)\n`);
     ac.abort(new Error(why));
   });
   try {
-    let results: Result[] = [];
-    let ended = false;
-    try {
-      target = await m.start(ac.signal);
-      void target.died?.then((why) => {
-        if (!ended) ac.abort(new TargetError(why));
-      });
-      reporter.header(
-        [
-          `${VERSION}, ${m.mode} mode`,
-          `target: ${target.description}`,
-          `${m.scenarios.length} scenarios, concurrency ${o.concurrency}, --timeout ${o.timeout} ms, --idle-max ${o.idleMax} s${o.strict ? ', --strict' : ''}`,
-        ],
-        m.scenarios.length,
-      );
-      results = await target.run({
-        signal: ac.signal,
-        onStart: (s) => reporter.started(s),
-        onResult: (r) => {
-          finished.set(r.scenario.id, r);
-          reporter.result(r);
-        },
-      });
-    } finally {
-      ended = true;
-      await target?.stop();
-    }
-    const cutShort = ac.signal.aborted
-      ? String((ac.signal.reason as Error)?.message ?? ac.signal.reason)
-      : undefined;
-    const info = runInfo(cutShort);
-    const written = writeReports(o, info, results);
-    reporter.summary(results, info.wallMs, written.length ? [`reports: ${written.join(', ')}`] : []);
-    if (cutShort) {
-      process.stderr.write(`keepalive-spec: run cut short: ${cutShort}\n`);
-      return ac.signal.reason instanceof TargetError ? 2 : 130;
-    }
-    return exitCodeOf(results.map((r) => r.outcome));
+    const end = await run({
+      ...(o.area ? { areas: o.area } : {}),
+      ...(o.grep ? { grep: o.grep } : {}),
+      ...(o.exclude ? { exclude: o.exclude } : {}),
+      strict: o.strict,
+      timeoutMs: o.timeout,
+      idleMaxMs: o.idleMax * 1000,
+      ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+      signal: ac.signal,
+      reporters: reportersFor(o),
+    });
+    for (const u of end.unwritten) process.stderr.write(`keepalive-spec: cannot write a report: ${u}\n`);
+    if (end.cutShort) process.stderr.write(`keepalive-spec: run cut short: ${end.cutShort.reason}\n`);
+    return end.exitCode;
   } finally {
     runOver();
   }
 }
 
-/** Reports written from a signal handler: a failure is said, and the wind-down goes on. */
-function saveReports(files: ReportFiles, info: RunInfo, results: Result[]): void {
-  try {
-    writeReports(files, info, results);
-  } catch (e) {
-    process.stderr.write(`keepalive-spec: cannot write the reports: ${(e as Error).message}\n`);
-  }
-}
-
-function checkCommon(o: CommonOptions, mode: 'server' | 'client', targetConcurrency?: number): TimingConfig {
-  o.concurrency ??= Math.min(targetConcurrency ?? Number.POSITIVE_INFINITY, defaultConcurrency(mode));
-  if (o.quiet && o.verbose) throw new UsageError('--quiet and --verbose exclude each other');
-  return { timeoutMs: o.timeout, idleMaxMs: o.idleMax * 1000 };
-}
-
 async function runServer(url: string | undefined, o: ServerOptions): Promise<number> {
-  const timing = checkCommon(o, 'server', o.target ? findServerTarget(o.target)?.concurrency : undefined);
-  const scenarios = serverScenarios({ areas: o.area, grep: o.grep });
-  if (scenarios.length === 0)
-    throw new UsageError('no scenario matches --area/--grep (see: keepalive-spec list server)');
-  const spec = {
-    url,
-    target: o.target,
-    launch: o.launch,
-    insecure: o.insecure,
-    targetIdleTimeoutMs: o.targetIdle * 1000,
-    startupTimeoutMs: o.startupTimeout,
-    resources: {
-      path: o.path,
-      chunkedPath: o.chunkedPath,
-      postPath: o.postPath,
-      largePath: o.largePath,
-      noContentPath: o.noContentPath,
-      slowPath: o.slowPath,
-      echoPath: o.echoPath,
-    },
-  };
   return runMode(
-    {
-      mode: 'server',
-      scenarios,
-      start: async (signal) => {
-        const running = await startServerTarget(spec, timing, signal);
-        return {
-          description: running.description,
-          died: running.died,
-          stop: () => running.stop(),
-          run: (hooks) =>
-            runServerSuite(
-              running,
-              spec,
-              { scenarios, timing, strict: o.strict, concurrency: o.concurrency! },
-              hooks,
-            ),
-        };
-      },
-    },
+    (common) =>
+      runServerSuite({
+        ...common,
+        ...(url !== undefined ? { url } : {}),
+        ...(o.target !== undefined ? { target: o.target } : {}),
+        ...(o.launch !== undefined ? { launch: o.launch } : {}),
+        insecure: o.insecure,
+        targetIdleMs: o.targetIdle * 1000,
+        startupTimeoutMs: o.startupTimeout,
+        resources: {
+          path: o.path,
+          chunkedPath: o.chunkedPath,
+          postPath: o.postPath,
+          largePath: o.largePath,
+          noContentPath: o.noContentPath,
+          slowPath: o.slowPath,
+          echoPath: o.echoPath,
+        },
+      }),
     o,
   );
 }
 
 async function runClient(o: ClientOptions): Promise<number> {
-  const timing = checkCommon(o, 'client');
-  const scenarios = clientScenarios({ areas: o.area, grep: o.grep });
-  if (scenarios.length === 0)
-    throw new UsageError('no scenario matches --area/--grep (see: keepalive-spec list client)');
-  const driver = resolveDriver({ target: o.target, driver: o.driver });
   return runMode(
-    {
-      mode: 'client',
-      scenarios,
-      start: async (signal) => {
-        // A driver that cannot run one plain GET would fail every scenario the same way.
-        await checkDriver(driver.command, timing, signal);
-        return {
-          description: driver.description,
-          stop: async () => {},
-          run: (hooks) =>
-            runClientSuite(
-              driver.command,
-              { scenarios, timing, strict: o.strict, concurrency: o.concurrency! },
-              hooks,
-            ),
-        };
-      },
-    },
+    (common) =>
+      runClientSuite({
+        ...common,
+        ...(o.target !== undefined ? { target: o.target } : {}),
+        ...(o.driver !== undefined ? { driver: o.driver } : {}),
+      }),
     o,
   );
 }

@@ -1,0 +1,33 @@
+// keepalive-spec as a library: run the suites from code, list the scenarios,
+// report in any of the CLI's formats. docs/api.md documents every name here.
+
+export type {
+  Area,
+  Finding,
+  Level,
+  Outcome,
+  Result,
+  Role,
+  RunInfo,
+  ScenarioInfo,
+  TimingConfig,
+  WireEvent,
+} from '../harness/model.js';
+export { AREA_KEYS, AREAS } from '../harness/model.js';
+export type { Reporter } from '../harness/reporter.js';
+export type { ClientTarget, Resources, ServerTarget } from '../harness/targets.js';
+export { VERSION } from '../harness/version.js';
+export { type ConsoleOptions, ConsoleReporter } from '../reports/console.js';
+export { htmlReporter, jsonReporter, junitReporter } from '../reports/files.js';
+export { githubReporter } from '../reports/github.js';
+export {
+  type ClientSuiteOptions,
+  runClientSuite,
+  runServerSuite,
+  type ServerSuiteOptions,
+  type SuiteOptions,
+  type SuiteRun,
+  TargetError,
+  UsageError,
+} from './run.js';
+export { listScenarios, type ScenarioSelection } from './scenarios.js';
