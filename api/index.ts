@@ -21,6 +21,12 @@ export { type ConsoleOptions, ConsoleReporter } from '../reports/console.js';
 export { htmlReporter, jsonReporter, junitReporter } from '../reports/files.js';
 export { githubReporter } from '../reports/github.js';
 export {
+  type Expectation,
+  readExpectations,
+  updatedExpectations,
+  writeExpectations,
+} from './expect-file.js';
+export {
   type ClientSuiteOptions,
   runClientSuite,
   runServerSuite,

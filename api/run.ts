@@ -9,6 +9,7 @@ import {
   runClientSuite as runClients,
 } from '../harness/client-mode.js';
 import { TargetError, UsageError } from '../harness/errors.js';
+import type { Expectations } from '../harness/expectations.js';
 import type { Area, Result, ScenarioInfo, TimingConfig } from '../harness/model.js';
 import { exitCodeOf } from '../harness/outcome.js';
 import type { Reporter } from '../harness/reporter.js';
@@ -23,6 +24,7 @@ import type { ClientTarget, Resources, ServerTarget } from '../harness/targets.j
 import { clientScenarios, serverScenarios } from '../suites/index.js';
 import { resolveClientTarget } from '../targets/clients/index.js';
 import { resolveServerTarget } from '../targets/index.js';
+import { type Expectation, expectationsOf } from './expect-file.js';
 
 export interface SuiteOptions {
   /** run only these areas (default: all) */
@@ -43,6 +45,11 @@ export interface SuiteOptions {
   signal?: AbortSignal;
   /** report formats (reports: consoleReporter, junitReporter, jsonReporter, htmlReporter, githubReporter) */
   reporters?: Reporter[];
+  /**
+   * Known failures (scenario id -> reason; api: readExpectations): such a failure is
+   * marked expected in every report and does not make exitCode 1.
+   */
+  expected?: Expectations | readonly Expectation[];
   onStart?(s: ScenarioInfo): void;
   onResult?(r: Result): void;
 }
@@ -82,7 +89,10 @@ function common(o: SuiteOptions, mode: 'server' | 'client', targetConcurrency?: 
   const reporters: Reporter[] = [...(o.reporters ?? [])];
   if (o.onStart || o.onResult)
     reporters.push({ started: (s) => o.onStart?.(s), result: (r) => o.onResult?.(r) });
-  return { timing, concurrency, reporters, strict: o.strict ?? false, signal: o.signal };
+  const expected = Array.isArray(o.expected)
+    ? expectationsOf(o.expected)
+    : (o.expected as Expectations | undefined);
+  return { timing, concurrency, reporters, strict: o.strict ?? false, signal: o.signal, expected };
 }
 
 function selection(o: SuiteOptions) {
@@ -96,7 +106,7 @@ function ended(end: SessionEnd): SuiteRun {
       : 130
     : end.unwritten.length
       ? 2
-      : exitCodeOf(end.results.map((r) => r.outcome));
+      : exitCodeOf(end.results.filter((r) => !r.expected).map((r) => r.outcome));
   return { ...end, exitCode };
 }
 

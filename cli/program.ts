@@ -1,8 +1,15 @@
 // The command line: argv -> options -> run -> reports -> exit status
 // (0 no failure, 1 failure, 2 usage or target error, 130 interrupted).
 
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import {
+  type Expectation,
+  readExpectations,
+  updatedExpectations,
+  writeExpectations,
+} from '../api/expect-file.js';
 import {
   runClientSuite,
   runServerSuite,
@@ -13,6 +20,7 @@ import {
 } from '../api/run.js';
 import { onInterrupt } from '../harness/interrupt.js';
 import { AREA_KEYS, AREAS, type Area, type Role } from '../harness/model.js';
+import { exitCodeOf } from '../harness/outcome.js';
 import type { Reporter } from '../harness/reporter.js';
 import { defaultConcurrency } from '../harness/runner.js';
 import { VERSION } from '../harness/version.js';
@@ -33,6 +41,9 @@ interface CommonOptions {
   area?: Area[];
   grep?: RegExp;
   exclude?: RegExp;
+  /** known failures, JSON or YAML */
+  expect?: string;
+  updateExpect: boolean;
   strict: boolean;
   idleMax: number;
   timeout: number;
@@ -129,6 +140,15 @@ function addCommonOptions(cmd: Command): Command {
     )
     .option('--strict', 'SHOULD-level violations count as failures', false)
     .option(
+      '--expect <file>',
+      'known failures (JSON or YAML list of {id, reason}): they do not fail the run; one that passes is named',
+    )
+    .option(
+      '--update-expect',
+      'write the --expect file from this run: its failures, with reasons kept',
+      false,
+    )
+    .option(
       '--idle-max <seconds>',
       'the longest any scenario waits for a peer idle timeout',
       positiveSeconds,
@@ -164,6 +184,9 @@ function reportersFor(o: CommonOptions): Reporter[] {
 /** Ctrl-C and SIGTERM abort the run (the API writes the reports at once); then the exit status. */
 async function runMode(run: (common: SuiteOptions) => Promise<SuiteRun>, o: CommonOptions): Promise<number> {
   if (o.quiet && o.verbose) throw new UsageError('--quiet and --verbose exclude each other');
+  if (o.updateExpect && !o.expect)
+    throw new UsageError('--update-expect needs --expect <file>: the file it writes');
+  const known = o.expect ? knownFailures(o.expect, o.updateExpect) : undefined;
   const ac = new AbortController();
   const runOver = onInterrupt((sig) => {
     const why = `interrupted (${sig})`;
@@ -181,13 +204,38 @@ async function runMode(run: (common: SuiteOptions) => Promise<SuiteRun>, o: Comm
       ...(o.concurrency ? { concurrency: o.concurrency } : {}),
       signal: ac.signal,
       reporters: reportersFor(o),
+      ...(known ? { expected: known } : {}),
     });
     for (const u of end.unwritten) process.stderr.write(`keepalive-spec: cannot write a report: ${u}\n`);
     if (end.cutShort) process.stderr.write(`keepalive-spec: run cut short: ${end.cutShort.reason}\n`);
+    if (o.updateExpect && o.expect && !end.cutShort) {
+      const list = updatedExpectations(end.results, known ?? []);
+      writeExpectations(o.expect, list);
+      process.stdout.write(
+        `expectations written: ${o.expect} (${list.length} known failure${list.length === 1 ? '' : 's'})\n`,
+      );
+      // Every failure is now a known one.
+      return end.unwritten.length
+        ? 2
+        : exitCodeOf(end.results.filter((r) => r.outcome !== 'fail').map((r) => r.outcome));
+    }
     return end.exitCode;
   } finally {
     runOver();
   }
+}
+
+/** The --expect file's list; ids that are no scenario are said (a typo, or a scenario renamed). */
+function knownFailures(file: string, creating: boolean): Expectation[] {
+  if (creating && !existsSync(file)) return [];
+  const list = readExpectations(file);
+  const ids = new Set(allScenarios().map((s) => s.id));
+  for (const e of list)
+    if (!ids.has(e.id))
+      process.stderr.write(
+        `keepalive-spec: ${file}: ${e.id} is not a scenario id (see: keepalive-spec list)\n`,
+      );
+  return list;
 }
 
 async function runServer(url: string | undefined, o: ServerOptions): Promise<number> {

@@ -138,6 +138,8 @@ export interface Result {
   stalledMs?: number;
   /** set when the verdict was checked by a run alone */
   confirmation?: Confirmation;
+  /** a failure listed as known in the expectations (--expect): the reason given there */
+  expected?: string;
 }
 
 /** What a run was: the header of every report. */
@@ -154,4 +156,6 @@ export interface RunInfo {
   version: string;
   /** why the run ended early, if it did */
   cutShort?: string;
+  /** with expectations (--expect): the listed scenarios that ran and did not fail */
+  nowPassing?: string[];
 }

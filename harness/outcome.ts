@@ -28,7 +28,7 @@ export function levelOf(finding: Finding, scenarioLevel: Level): Level {
   return finding.kind === 'violated' && finding.level ? finding.level : scenarioLevel;
 }
 
-/** Exit status of a run (CONTRACT.md): 1 on any failure, 2 when only harness errors spoiled it. */
+/** Exit status of a run (docs/cli.md): 1 on any failure, 2 when only harness errors spoiled it. */
 export function exitCodeOf(outcomes: Iterable<Outcome>): 0 | 1 | 2 {
   let error = false;
   for (const o of outcomes) {

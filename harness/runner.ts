@@ -160,10 +160,11 @@ function stallLimit(t: TimingConfig): number {
 
 /**
  * ...if it is also this share of the rerun. Waits already move back by the harness's
- * own stalls; what a stall may also mean is a peer starved alike. Half a second of
- * stalls in a 15 s wait for a hung client leaves the hang plain.
+ * own stalls, which gives a peer starved alike the same time again; what is left in
+ * doubt is a peer starved much longer than the harness. Three seconds of stalls in a
+ * 14 s wait for a hung client (seen beside a full test run) leave the hang plain.
  */
-const STALL_SHARE = 0.2;
+const STALL_SHARE = 1 / 3;
 
 /** The outcomes a rerun alone may overturn. */
 const DOUBTED: ReadonlySet<Outcome> = new Set(['fail', 'warn', 'error']);

@@ -4,6 +4,7 @@
 // are written at once from what is known, then again when the run has wound down.
 
 import { TargetError } from './errors.js';
+import { type Expectations, marked, nowPassing } from './expectations.js';
 import type { Result, RunInfo, ScenarioInfo, TimingConfig } from './model.js';
 import type { Reporter } from './reporter.js';
 import { notRunResult } from './runner.js';
@@ -32,6 +33,8 @@ export interface SessionOptions {
   concurrency: number;
   reporters: readonly Reporter[];
   signal?: AbortSignal;
+  /** known failures: marked as expected in every report, and left out of the exit status */
+  expected?: Expectations;
 }
 
 export interface SessionEnd {
@@ -41,6 +44,8 @@ export interface SessionEnd {
   written: string[];
   /** the reports that could not be written, each with why */
   unwritten: string[];
+  /** scenarios listed as known failures that ran and did not fail */
+  nowPassing: string[];
   /** why the run ended early; `targetDied`: the target stopped on its own */
   cutShort?: { reason: string; targetDied: boolean };
 }
@@ -94,7 +99,8 @@ export async function runSession(m: ModeRun, o: SessionOptions): Promise<Session
         onStart: (s) => {
           for (const r of o.reporters) r.started?.(s);
         },
-        onResult: (res) => {
+        onResult: (one) => {
+          const res = marked(one, o.expected);
           finished.set(res.scenario.id, res);
           for (const r of o.reporters) r.result?.(res);
         },
@@ -103,8 +109,10 @@ export async function runSession(m: ModeRun, o: SessionOptions): Promise<Session
       ended = true;
       await target?.stop();
     }
+    results = results.map((r) => marked(r, o.expected));
     const reason = ac.signal.aborted ? reasonOf(ac.signal) : undefined;
-    const info = runInfo(reason);
+    const passing = nowPassing(results, o.expected);
+    const info = { ...runInfo(reason), ...(o.expected ? { nowPassing: passing } : {}) };
     const { written, unwritten } = writeAll(o.reporters, info, results);
     for (const r of o.reporters) r.end?.(info, results, written);
     return {
@@ -112,6 +120,7 @@ export async function runSession(m: ModeRun, o: SessionOptions): Promise<Session
       results,
       written,
       unwritten,
+      nowPassing: passing,
       ...(reason ? { cutShort: { reason, targetDied: ac.signal.reason instanceof TargetError } } : {}),
     };
   } finally {

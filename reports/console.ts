@@ -46,7 +46,15 @@ export class ConsoleReporter implements Reporter {
   }
 
   end(info: RunInfo, results: Result[], written: string[]): void {
-    this.summary(results, info.wallMs, written.length ? [`reports: ${written.join(', ')}`] : []);
+    const extra: string[] = [];
+    if (info.nowPassing?.length)
+      extra.push(
+        OUTCOMES.pass.color(
+          `listed as known failures but did not fail (take them off the expectations): ${info.nowPassing.join(', ')}`,
+        ),
+      );
+    if (written.length) extra.push(`reports: ${written.join(', ')}`);
+    this.summary(results, info.wallMs, extra);
   }
 
   header(lines: string[], total: number): void {
@@ -87,8 +95,9 @@ export class ConsoleReporter implements Reporter {
         `${results.length} scenarios in ${(wallMs / 1000).toFixed(1)} s: ${parts.join(', ') || 'none'}`,
       ),
     ];
+    const known = results.filter((r) => r.expected);
     for (const o of ['fail', 'error', 'warn'] as const) {
-      const list = results.filter((r) => r.outcome === o);
+      const list = results.filter((r) => r.outcome === o && !r.expected);
       if (list.length === 0) continue;
       if (this.opts.quiet && o === 'warn') continue;
       out.push(
@@ -98,6 +107,10 @@ export class ConsoleReporter implements Reporter {
         out.push(
           `  ${OUTCOMES[o].color(OUTCOMES[o].symbol)} ${r.scenario.id}: ${findingLine(r.finding)} [${ruleLine(r)}]`,
         );
+    }
+    if (known.length) {
+      out.push(pc.dim(`known failures (expected, do not fail the run): ${known.length}`));
+      for (const r of known) out.push(pc.dim(`  ✖ ${r.scenario.id}: ${r.expected}`));
     }
     const reruns = results.filter((r) => r.confirmation);
     if (reruns.length > 0) {
@@ -114,11 +127,14 @@ export class ConsoleReporter implements Reporter {
 
   private line(r: Result): string {
     const o = OUTCOMES[r.outcome];
-    const tag = o.color(`${o.symbol} ${o.word.padEnd(5)}`);
+    const tag = r.expected
+      ? pc.dim(`${o.symbol} ${o.word.padEnd(5)}`)
+      : o.color(`${o.symbol} ${o.word.padEnd(5)}`);
     const secs = `${(r.durationMs / 1000).toFixed(1)}s`;
     const head = `${r.scenario.area.padEnd(11)} ${r.scenario.id}`;
     let tail = r.scenario.title;
     if (r.outcome === 'info' || r.outcome === 'skip') tail = findingLine(r.finding);
+    if (r.expected) tail = `(known failure: ${r.expected}) ${tail}`;
     // Cut to the width on a terminal only: a CI log or a pipe keeps the whole line.
     const room = this.width - head.length - secs.length - 12;
     if (this.out.isTTY && tail.length > room) tail = `${tail.slice(0, Math.max(10, room - 1))}…`;

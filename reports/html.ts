@@ -80,6 +80,7 @@ function scenarioBlock(r: Result): string {
   if (f.kind === 'violated') rows.push(['expected', f.expected], ['seen', f.seen]);
   const confirmed = confirmationLine(r);
   if (confirmed) rows.push(['rerun', confirmed]);
+  if (r.expected) rows.push(['known failure', r.expected]);
   const table = rows.map(([k, v]) => `<tr><th>${k}</th><td>${escapeHtml(v)}</td></tr>`).join('');
   const open = r.outcome === 'fail' || r.outcome === 'error' ? ' open' : '';
   const transcript = r.events.length

@@ -49,6 +49,7 @@ export function resultsJson(info: RunInfo, results: Result[]) {
       durationMs: r.durationMs,
       ...(r.stalledMs ? { harnessStalledMs: r.stalledMs } : {}),
       ...(r.confirmation ? { confirmation: r.confirmation } : {}),
+      ...(r.expected ? { expected: r.expected } : {}),
       transcript: eventsJson(r.events),
     })),
   };

@@ -84,6 +84,14 @@ function addCase(suite: TestSuite, classname: string, r: Result, strict: boolean
   }
   const message = xmlSafe(`${findingLine(r.finding)} [${ruleLine(r)}]`);
   const details = xmlSafe(evidence(r));
+  // A known failure (--expect) is not a CI failure: it is shown as skipped, with why.
+  if (r.expected) {
+    tc.property('expected', xmlSafe(r.expected));
+    skipWith(tc, xmlSafe(`known failure: ${r.expected}; ${findingLine(r.finding)} [${ruleLine(r)}]`));
+    out.push(`FAIL (known failure): ${details}`);
+    tc.standardOutput(xmlSafe(out.join('\n')));
+    return;
+  }
   switch (r.outcome) {
     case 'fail':
       tc.failure(message, strict && r.level.startsWith('SHOULD') ? 'warn-strict' : 'violation').stacktrace(
@@ -93,17 +101,9 @@ function addCase(suite: TestSuite, classname: string, r: Result, strict: boolean
     case 'error':
       tc.error(message, 'harness-error', details);
       break;
-    case 'skip': {
-      // The builder writes <skipped/> without a reason; readers show skipped/@message.
-      const build = tc.build.bind(tc);
-      tc.build = (parent) => {
-        const el = build(parent);
-        el.ele('skipped', { message: xmlSafe(findingLine(r.finding)) });
-        return el;
-      };
-      tc.getSkippedCount = () => 1;
+    case 'skip':
+      skipWith(tc, xmlSafe(findingLine(r.finding)));
       break;
-    }
     case 'warn':
     case 'info':
       out.push(`${r.outcome.toUpperCase()}: ${details}`);
@@ -112,6 +112,17 @@ function addCase(suite: TestSuite, classname: string, r: Result, strict: boolean
       break;
   }
   if (out.length) tc.standardOutput(xmlSafe(out.join('\n')));
+}
+
+/** The builder writes <skipped/> without a reason; readers show skipped/@message. */
+function skipWith(tc: TestCase, message: string): void {
+  const build = tc.build.bind(tc);
+  tc.build = (parent) => {
+    const el = build(parent);
+    el.ele('skipped', { message });
+    return el;
+  };
+  tc.getSkippedCount = () => 1;
 }
 
 export function writeJunit(file: string, results: Result[], strict: boolean): void {

@@ -52,3 +52,30 @@ describe('generated documentation', () => {
         ).to.equal(true);
     });
 });
+
+describe('the API documentation', () => {
+  /** Every name an entry point exports: `export { a, type B } from`, `export function f`, `export type { C }`. */
+  function exportedNames(file: string): string[] {
+    const text = readFileSync(join(import.meta.dirname, '..', 'api', file), 'utf8');
+    const names: string[] = [];
+    for (const m of text.matchAll(/export (?:type )?\{([^}]*)\}/g))
+      for (const part of m[1]!.split(','))
+        if (part.trim())
+          names.push(
+            part
+              .trim()
+              .replace(/^type /, '')
+              .split(/\s+as\s+/)
+              .pop()!,
+          );
+    for (const m of text.matchAll(/export (?:async )?(?:function|const|class) (\w+)/g)) names.push(m[1]!);
+    return names;
+  }
+
+  it('docs/api.md names every export of every entry point', () => {
+    const doc = readFileSync(join(import.meta.dirname, '..', 'docs', 'api.md'), 'utf8');
+    const names = ['index.ts', 'mocha.ts', 'node-test.ts'].flatMap(exportedNames);
+    expect(names).to.include.members(['runServerSuite', 'conformance', 'Reporter']);
+    expect(names.filter((n) => !doc.includes(`\`${n}`))).to.deep.equal([]);
+  });
+});
