@@ -1,6 +1,6 @@
 // The vocabulary shared by the engine, the suites and the reports.
 
-/** The seven areas of CONTRACT.md; the keys are fixed, the order is the report order. */
+/** The seven areas (docs/cli.md); the keys are fixed, the order is the report order. */
 export const AREAS = {
   http10: 'HTTP/1.0 requests and responses, Connection: keep-alive, the Keep-Alive header',
   persistence: 'HTTP/1.1 default persistence: sequential exchanges on one connection',
@@ -16,7 +16,6 @@ export type Area = keyof typeof AREAS;
 export const AREA_KEYS = Object.keys(AREAS) as Area[];
 
 export type Role = 'server' | 'client';
-export const ROLES: readonly Role[] = ['server', 'client'];
 
 /** The strongest BCP 14 keyword of the rule; INFO for measurements and non-normative advice. */
 export type Level = 'MUST' | 'MUST NOT' | 'SHOULD' | 'SHOULD NOT' | 'MAY' | 'INFO';

@@ -50,6 +50,8 @@ export interface ServerTarget {
   install?: string;
   /** whether what it requires is installed (absent: built in, always available) */
   installed?(): boolean;
+  /** the version of what it runs, e.g. 'nginx/1.22.1' (for the matrix and reports) */
+  version?(): string;
   /**
    * The most scenarios it can serve at once without starving some of them (e.g. gunicorn's
    * sync workers serve one connection each); runs should use no higher --concurrency.
@@ -58,7 +60,7 @@ export interface ServerTarget {
   start(opts: ServerTargetOptions): Promise<RunningTarget>;
 }
 
-/** A built-in client driver: a command that speaks the driver protocol (docs/drivers.md). */
+/** A built-in client driver: a command that speaks the driver protocol (README: the driver protocol). */
 export interface ClientTarget {
   name: string;
   description: string;
@@ -68,6 +70,8 @@ export interface ClientTarget {
   install?: string;
   /** whether what it requires is installed (absent: nothing to install) */
   installed?(): boolean;
+  /** the version of the client, e.g. 'curl 7.88.1' */
+  version?(): string;
   /** the driver command */
   command(): string;
 }

@@ -1,4 +1,4 @@
-// JUnit XML per CONTRACT.md: one <testsuite> per role.area, one <testcase> per
+// JUnit XML per docs/cli.md: one <testsuite> per role.area, one <testcase> per
 // scenario (classname role.area, name "<id> <title>"), properties level/rfc/outcome,
 // the transcript in <failure>, the reason in <skipped message>.
 

@@ -8,7 +8,6 @@
 //   docs/findings.md  the notable findings, explained, each with its transcript from this run
 // and keeps each run's JSON in out/matrix/.
 
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -55,42 +54,6 @@ interface Column {
   wallMs: number;
 }
 
-/** First line of a program's version output, for the matrix header. */
-function versionOf(cmd: string, args: string[], pick = (s: string) => s.split('\n')[0]!.trim()): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 });
-  const text = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
-  return r.status === 0 || text ? pick(text) : 'unknown';
-}
-
-const python = '/usr/bin/python3';
-const VERSIONS: Record<string, () => string> = {
-  reference: () => `keepalive-spec ${VERSION}`,
-  'reference-tls': () => `keepalive-spec ${VERSION}, Node ${process.versions.node} TLS`,
-  nginx: () => versionOf('/usr/sbin/nginx', ['-v'], (s) => s.replace(/^nginx version: /, '')),
-  apache: () => versionOf('/usr/sbin/apache2', ['-v'], (s) => /Apache\/\S+/.exec(s)?.[0] ?? s),
-  apache2: () => versionOf('/usr/sbin/apache2', ['-v'], (s) => /Apache\/\S+/.exec(s)?.[0] ?? s),
-  lighttpd: () => versionOf('/usr/sbin/lighttpd', ['-v'], (s) => s.split(' ')[0] ?? s),
-  h2o: () => versionOf('h2o', ['--version'], (s) => s.split('\n')[0]!),
-  caddy: () => versionOf('caddy', ['version'], (s) => `caddy ${s.split(' ')[0]}`),
-  haproxy: () => versionOf('haproxy', ['-v'], (s) => /HAProxy version \S+/.exec(s)?.[0] ?? s),
-  'gunicorn-sync': () => versionOf(python, ['-c', 'import gunicorn;print("gunicorn",gunicorn.__version__)']),
-  'gunicorn-gthread': () =>
-    versionOf(python, ['-c', 'import gunicorn;print("gunicorn",gunicorn.__version__)']),
-  uvicorn: () => versionOf(python, ['-c', 'import uvicorn;print("uvicorn",uvicorn.__version__)']),
-  'python-http-1.0': () => `Python ${versionOf(python, ['--version']).replace('Python ', '')} http.server`,
-  'python-http-1.1': () => `Python ${versionOf(python, ['--version']).replace('Python ', '')} http.server`,
-  'node-http': () => `Node ${process.versions.node}`,
-  'node-fetch': () => `Node ${process.versions.node} (undici ${process.versions.undici ?? '?'})`,
-  curl: () => versionOf('curl', ['--version'], (s) => s.split(' ').slice(0, 2).join(' ')),
-  wget: () => versionOf('wget', ['--version'], (s) => s.split('\n')[0]!.split(' ').slice(0, 3).join(' ')),
-  'python-http-client': () => versionOf('python3', ['--version']),
-  'python-requests': () =>
-    versionOf('python3', [
-      '-c',
-      'import requests,sys;print("requests",requests.__version__,"on Python",sys.version.split()[0])',
-    ]),
-};
-
 async function runTarget(role: Role, name: string, description: string): Promise<Column> {
   const json = join(OUT, `${role}-${name}.json`);
   const args = [CLI, role, '--target', name, '--json', json, '--quiet'];
@@ -103,7 +66,11 @@ async function runTarget(role: Role, name: string, description: string): Promise
   });
   if (r.exitCode === 2) throw new Error(`${role} ${name}: ${r.stderr.trim()}`);
   const report = JSON.parse(readFileSync(json, 'utf8')) as { results: RunResult[]; target: string };
-  const version = (VERSIONS[name] ?? (() => 'unknown'))();
+  const target =
+    role === 'server'
+      ? SERVER_TARGETS.find((t) => t.name === name)
+      : CLIENT_TARGETS.find((t) => t.name === name);
+  const version = target?.version?.() ?? 'unknown';
   console.log(
     `${role} ${name} (${version}): ${Object.entries(countOf(report.results))
       .map(([k, v]) => `${v} ${k}`)

@@ -1,5 +1,6 @@
 import { TargetError } from '../harness/server-mode.js';
 import type { ServerTarget } from '../harness/targets.js';
+import { VERSION } from '../harness/version.js';
 import { FAULTY_SERVERS } from './faulty/servers/index.js';
 import { startEmbedded } from './servers/embedded.js';
 import { REAL_SERVERS } from './servers/real-targets.js';
@@ -9,12 +10,14 @@ const TEST_TLS = { key: Buffer.from(TEST_KEY), cert: Buffer.from(TEST_CERT) };
 
 export const REFERENCE_TARGET: ServerTarget = {
   name: 'reference',
+  version: () => `keepalive-spec ${VERSION}`,
   description: 'the embedded reference server: follows every server-side rule (no installation needed)',
   start: (opts) => startEmbedded('reference', opts),
 };
 
 export const REFERENCE_TLS_TARGET: ServerTarget = {
   name: 'reference-tls',
+  version: () => `keepalive-spec ${VERSION}, Node ${process.versions.node} TLS`,
   description: 'the reference server over HTTPS (self-signed certificate: use --insecure)',
   start: (opts) => startEmbedded('reference-tls', { ...opts, tls: TEST_TLS }),
 };

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ROLES } from '../harness/model.js';
 import { CATALOGUE, GENERATED, parseCatalogue, requirementsModule } from '../scripts/extract-requirements.js';
 import { coverage, coverageMarkdown } from '../suites/coverage.js';
 import { allScenarios } from '../suites/index.js';
@@ -41,7 +40,7 @@ describe('generated documentation', () => {
       }
   });
 
-  for (const role of ROLES)
+  for (const role of ['server', 'client'] as const)
     it(`every ${role}-role requirement is covered or has a stated reason`, () => {
       const rows = coverage(allScenarios(), role);
       expect(rows, `${role} rows`).to.not.be.empty;

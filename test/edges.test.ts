@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { expect } from 'chai';
 import { execa, type ResultPromise } from 'execa';
-import { findProgram } from '../targets/servers/real.js';
+import { findProgram } from '../targets/programs.js';
 import { TEST_CERT, TEST_KEY } from '../targets/servers/tls/test-cert.js';
 import { expectValidJunit } from './helpers.js';
 

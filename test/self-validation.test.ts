@@ -1,5 +1,5 @@
 // Every scenario is proven both ways: it passes on the reference target and
-// fails on a faulty target built to break exactly its rule (DESIGN.md). A
+// fails on a faulty target built to break exactly its rule (docs/design.md). A
 // scenario without such a faulty target fails this test. A scenario whose rule
 // has no level to fail at (a permitted choice, a de facto rule: INFO) is proven
 // by a faulty target that lists it in `measures`: the scenario must see that

@@ -11,6 +11,7 @@ import { buildRequest } from '../harness/wire/build.js';
 import { openConn } from '../harness/wire/conn.js';
 import type { HttpResponse } from '../harness/wire/parse.js';
 import { Transcript } from '../harness/wire/transcript.js';
+import { CLIENT_TARGETS } from '../targets/clients/index.js';
 import { findServerTarget, SERVER_TARGETS } from '../targets/index.js';
 import { REAL_SERVERS } from '../targets/servers/real-targets.js';
 import { TEST_TIMING } from './helpers.js';
@@ -81,6 +82,12 @@ describe('real server targets', function () {
         expect(t.install, t.name).to.match(/^apt-get install /);
       }
     }
+  });
+
+  it("each installed target and client driver says its version (one place for a target's facts)", () => {
+    const all = [...REAL_SERVERS, ...CLIENT_TARGETS.filter((t) => !t.name.startsWith('faulty:'))];
+    for (const t of all.filter((t) => !t.installed || t.installed()))
+      expect(t.version?.() ?? 'unknown', t.name).to.not.equal('unknown');
   });
 
   it('a target that is not installed is refused with the advice how to install it (exit 2)', async () => {

@@ -1,4 +1,4 @@
-// Client driver protocol v1 (CONTRACT.md): start the driver, write the plan on
+// Client driver protocol v1 (README, docs/cli.md): start the driver, write the plan on
 // its standard input, collect one JSON line per request, enforce a deadline,
 // and kill its process group whatever happens.
 

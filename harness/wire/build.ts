@@ -1,8 +1,6 @@
 // Exact request and response bytes, including deliberately malformed ones.
 // Nothing here normalises: what the spec says is what goes on the wire.
 
-export const USER_AGENT = 'keepalive-spec';
-
 export type HeaderList = ReadonlyArray<readonly [string, string]>;
 
 /** Bytes to send plus what the response parser must know about them. */

@@ -445,7 +445,7 @@ export class Conn {
 
   /**
    * Wait for the peer to end the connection. FIN is confirmed by a probe write
-   * (DESIGN.md: an RST right behind the last bytes can look like a clean end).
+   * (docs/design.md: an RST right behind the last bytes can look like a clean end).
    */
   async waitEnd(opts: { timeoutMs?: number; probe?: boolean } = {}): Promise<EndObservation> {
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;

@@ -20,7 +20,7 @@ import {
   expectReused,
   noHang,
   twoRequests,
-} from './chunked.js';
+} from './steps.js';
 
 const HEAD_200 = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n';
 

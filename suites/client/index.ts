@@ -1,8 +1,8 @@
 import type { ClientScenario } from '../../harness/client-context.js';
 import { chunkedClient } from './chunked.js';
 import { closeClient } from './close.js';
-import { expectClient } from './expect.js';
 import { framingClient } from './framing.js';
+import { expectClient } from './framing-expect.js';
 import { http10Client } from './http10.js';
 import { persistenceClient } from './persistence.js';
 import { pipeliningClient } from './pipelining.js';

@@ -1,15 +1,15 @@
 import type { ServerScenario } from '../../harness/server-context.js';
-import { bodyless } from './bodyless.js';
 import { chunked } from './chunked.js';
 import { close } from './close.js';
-import { concurrency } from './concurrency.js';
-import { expectContinue } from './expect.js';
+import { tlsScenarios } from './close-tls.js';
 import { framing } from './framing.js';
+import { bodyless } from './framing-bodyless.js';
+import { expectContinue } from './framing-expect.js';
 import { http10 } from './http10.js';
 import { persistence } from './persistence.js';
+import { concurrency } from './persistence-concurrency.js';
 import { pipelining } from './pipelining.js';
 import { timeouts } from './timeouts.js';
-import { tlsScenarios } from './tls.js';
 
 /** Every server-mode scenario; the registry orders them area by area. */
 export const SERVER_SCENARIOS: ServerScenario[] = [

@@ -5,7 +5,6 @@ import {
   type ClosedAfter,
   closedAfter,
   describeEnd,
-  describeRead,
   describeResponse,
   expectResponse,
   fail,
@@ -33,23 +32,6 @@ export async function exchange(c: Conn, req: Req, level?: Level): Promise<HttpRe
       level,
     });
   return expectResponse(await c.readResponse(), req.label, level);
-}
-
-/** Read `n` responses in order, failing on the first that does not come. */
-export async function readN(c: Conn, labels: string[], level?: Level): Promise<HttpResponse[]> {
-  const out: HttpResponse[] = [];
-  for (const label of labels) {
-    const r = await c.readResponse();
-    if (r.type !== 'response')
-      fail({
-        summary: `no response to ${label} (response ${out.length + 1} of ${labels.length})`,
-        expected: `${labels.length} responses, in request order`,
-        seen: `${out.length} response(s) (${out.map((x) => x.status).join(', ') || 'none'}), then ${describeRead(r)}`,
-        level,
-      });
-    out.push(r.response);
-  }
-  return out;
 }
 
 /**
@@ -126,5 +108,3 @@ export function keepAliveParam(res: HttpResponse, name: 'timeout' | 'max'): numb
   }
   return undefined;
 }
-
-export { describeResponse };

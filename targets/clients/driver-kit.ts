@@ -1,4 +1,4 @@
-// What the built-in drivers for real clients share (driver protocol v1, CONTRACT.md):
+// What the built-in drivers for real clients share (driver protocol v1, README):
 // read the plan, print one JSON line per request, exit 3 for "cannot", run the
 // plan's steps in order or all at once, and a pause server for command-line
 // clients that have no pause between the URLs of one invocation.

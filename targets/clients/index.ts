@@ -1,12 +1,10 @@
-// Built-in client drivers (driver protocol v1): `keepalive-spec client --target <name>`.
-
-import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TargetError } from '../../harness/server-mode.js';
 import type { ClientTarget } from '../../harness/targets.js';
+import { VERSION } from '../../harness/version.js';
 import { FAULTY_CLIENTS } from '../faulty/clients/index.js';
+import { onPath, pythonHas, versionOf } from '../programs.js';
 
 export type { ClientTarget };
 
@@ -31,47 +29,25 @@ const shipped = (file: string) => {
   return existsSync(path) ? path : path.replace(/([\\/])dist([\\/])targets([\\/])/, '$1targets$3');
 };
 
-const executable = (path: string) => {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-};
-
-/** Is `program` an executable on PATH? */
-export const onPath = (program: string) =>
-  (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && executable(join(dir, program)));
-
-const found = new Map<string, boolean>();
-/** Can python3 import `module`? (asked once per process) */
-const pythonHas = (module: string) => {
-  if (!found.has(module))
-    found.set(
-      module,
-      onPath('python3') &&
-        spawnSync('python3', ['-c', `import ${module}`], { stdio: 'ignore', timeout: 20_000 }).status === 0,
-    );
-  return found.get(module) === true;
-};
-
 export const CLIENT_TARGETS: ClientTarget[] = [
   {
     name: 'reference',
     description: 'the reference client: raw sockets, our strict parser, follows every client-side rule',
+    version: () => `keepalive-spec ${VERSION}`,
     command: () => nodeDriver('./reference-driver.js'),
   },
   {
     name: 'node-http',
     description:
       "Node's http module, one http.Agent({ keepAlive: true }) for the plan (no HTTP/1.0: skipped)",
+    version: () => `Node ${process.versions.node}`,
     command: () => nodeDriver('./node-http-driver.js'),
   },
   {
     name: 'node-fetch',
     description:
       "Node's built-in fetch (undici) with its default keep-alive dispatcher (no HTTP/1.0: skipped)",
+    version: () => `Node ${process.versions.node} (undici ${process.versions.undici ?? '?'})`,
     command: () => nodeDriver('./node-fetch-driver.js'),
   },
   {
@@ -81,6 +57,7 @@ export const CLIENT_TARGETS: ClientTarget[] = [
     requires: 'curl',
     install: 'apt-get install curl',
     installed: () => onPath('curl'),
+    version: () => versionOf('curl', ['--version'], (s) => s.split(' ').slice(0, 2).join(' ')),
     command: () => nodeDriver('./curl-driver.js'),
   },
   {
@@ -90,6 +67,8 @@ export const CLIENT_TARGETS: ClientTarget[] = [
     requires: 'wget',
     install: 'apt-get install wget',
     installed: () => onPath('wget'),
+    version: () =>
+      versionOf('wget', ['--version'], (s) => s.split('\n')[0]!.split(' ').slice(0, 3).join(' ')),
     command: () => nodeDriver('./wget-driver.js'),
   },
   {
@@ -99,6 +78,7 @@ export const CLIENT_TARGETS: ClientTarget[] = [
     requires: 'python3',
     install: 'apt-get install python3',
     installed: () => onPath('python3'),
+    version: () => versionOf('python3', ['--version']),
     command: () => `python3 ${JSON.stringify(shipped('./python-http-client.py'))}`,
   },
   {
@@ -107,7 +87,12 @@ export const CLIENT_TARGETS: ClientTarget[] = [
       'python-requests: one requests.Session for the plan, shared by threads when concurrent (no HTTP/1.0: skipped)',
     requires: 'python3 with the requests library',
     install: 'apt-get install python3-requests',
-    installed: () => pythonHas('requests'),
+    installed: () => onPath('python3') && pythonHas('requests', 'python3'),
+    version: () =>
+      versionOf('python3', [
+        '-c',
+        'import requests,sys;print("requests",requests.__version__,"on Python",sys.version.split()[0])',
+      ]),
     command: () => `python3 ${JSON.stringify(shipped('./python-requests.py'))}`,
   },
   ...FAULTY_CLIENTS.map(

@@ -6,17 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ServerTarget } from '../../harness/targets.js';
-import {
-  CGI_RESOURCES,
-  findProgram,
-  isRoot,
-  makeTempDir,
-  requireProgram,
-  sh,
-  startLaunched,
-  writeDocroot,
-  writeFiles,
-} from './real.js';
+import { findProgram, requireProgram, versionOf } from '../programs.js';
+import { CGI_RESOURCES, isRoot, makeTempDir, sh, startLaunched, writeDocroot, writeFiles } from './real.js';
 
 const MODULES = '/usr/lib/apache2/modules';
 
@@ -43,6 +34,7 @@ export const APACHE_TARGET: ServerTarget = {
   requires: 'Apache httpd (Debian apache2)',
   install: 'apt-get install apache2',
   installed: () => findProgram('apache2') !== undefined,
+  version: () => versionOf(findProgram('apache2'), ['-v'], (s) => /Apache\/\S+/.exec(s)?.[0] ?? s),
   async start(opts) {
     const httpd = requireProgram('apache2', 'apache', 'apt-get install apache2');
     const port = await freePort();

@@ -7,15 +7,8 @@
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ServerTarget } from '../../harness/targets.js';
-import {
-  findProgram,
-  makeTempDir,
-  requireProgram,
-  sh,
-  startLaunched,
-  writeDocroot,
-  writeFiles,
-} from './real.js';
+import { findProgram, requireProgram, versionOf } from '../programs.js';
+import { makeTempDir, sh, startLaunched, writeDocroot, writeFiles } from './real.js';
 
 /** Longer than Go's 2 KiB response buffer, so that a handler that sets no length is sent chunked. */
 const STREAM_BODY = Array.from(
@@ -30,6 +23,7 @@ export const CADDY_TARGET: ServerTarget = {
   requires: 'caddy',
   install: 'apt-get install caddy',
   installed: () => findProgram('caddy') !== undefined,
+  version: () => versionOf(findProgram('caddy'), ['version'], (s) => `caddy ${s.split(' ')[0]}`),
   async start(opts) {
     const caddy = requireProgram('caddy', 'caddy', 'apt-get install caddy');
     const port = await freePort();

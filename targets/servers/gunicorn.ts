@@ -3,14 +3,13 @@
 
 import { freePort } from '../../harness/launch/ports.js';
 import type { Resources, ServerTarget, ServerTargetOptions } from '../../harness/targets.js';
+import { debianPython, findProgram, requireProgram, versionOf } from '../programs.js';
 import {
   APP_ETAG,
   APP_LAST_MODIFIED,
-  findProgram,
   INDEX_HTML,
   LARGE_SIZE,
   makeTempDir,
-  requireProgram,
   STREAM_LINES,
   sh,
   startLaunched,
@@ -110,6 +109,8 @@ function gunicornTarget(worker: 'sync' | 'gthread'): ServerTarget {
     // open would starve the others.
     ...(sync ? { concurrency: 1 } : {}),
     installed: () => findProgram('gunicorn') !== undefined,
+    version: () =>
+      versionOf(debianPython(), ['-c', 'import gunicorn;print("gunicorn",gunicorn.__version__)']),
     async start(opts: ServerTargetOptions) {
       const gunicorn = requireProgram('gunicorn', 'gunicorn', 'apt-get install gunicorn');
       const port = await freePort();

@@ -4,11 +4,10 @@
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ServerTarget } from '../../harness/targets.js';
+import { findProgram, requireProgram, versionOf } from '../programs.js';
 import {
-  findProgram,
   isRoot,
   makeTempDir,
-  requireProgram,
   STREAM_LINES,
   sh,
   startLaunched,
@@ -62,6 +61,7 @@ export const H2O_TARGET: ServerTarget = {
   requires: 'h2o (built with mruby, as Debian h2o is)',
   install: 'apt-get install h2o',
   installed: () => findProgram('h2o') !== undefined,
+  version: () => versionOf(findProgram('h2o'), ['--version']),
   async start(opts) {
     const h2o = requireProgram('h2o', 'h2o', 'apt-get install h2o');
     const port = await freePort();

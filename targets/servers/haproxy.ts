@@ -5,15 +5,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ServerTarget } from '../../harness/targets.js';
-import {
-  compiledFile,
-  findProgram,
-  makeTempDir,
-  requireProgram,
-  sh,
-  startLaunched,
-  writeFiles,
-} from './real.js';
+import { findProgram, requireProgram, versionOf } from '../programs.js';
+import { compiledFile, makeTempDir, sh, startLaunched, writeFiles } from './real.js';
 import { REFERENCE_RESOURCES } from './reference.js';
 
 /** The backend's own idle timeout: long, so that the proxy's idle server connections stay usable. */
@@ -26,6 +19,7 @@ export const HAPROXY_TARGET: ServerTarget = {
   requires: 'haproxy',
   install: 'apt-get install haproxy',
   installed: () => findProgram('haproxy') !== undefined,
+  version: () => versionOf(findProgram('haproxy'), ['-v'], (s) => /HAProxy version \S+/.exec(s)?.[0] ?? s),
   async start(opts) {
     const haproxy = requireProgram('haproxy', 'haproxy', 'apt-get install haproxy');
     const backend = compiledFile('./reference-main.js');

@@ -4,11 +4,10 @@
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ServerTarget } from '../../harness/targets.js';
+import { findProgram, requireProgram, versionOf } from '../programs.js';
 import {
   CGI_RESOURCES,
-  findProgram,
   makeTempDir,
-  requireProgram,
   sh,
   startLaunched,
   wholeSeconds,
@@ -23,6 +22,7 @@ export const LIGHTTPD_TARGET: ServerTarget = {
   requires: 'lighttpd',
   install: 'apt-get install lighttpd',
   installed: () => findProgram('lighttpd') !== undefined,
+  version: () => versionOf(findProgram('lighttpd'), ['-v'], (s) => s.split(' ')[0] ?? s),
   async start(opts) {
     const lighttpd = requireProgram('lighttpd', 'lighttpd', 'apt-get install lighttpd');
     const port = await freePort();

@@ -5,17 +5,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { Resources, ServerTarget } from '../../harness/targets.js';
-import {
-  findProgram,
-  isRoot,
-  makeTempDir,
-  requireProgram,
-  STREAM_LINES,
-  sh,
-  startLaunched,
-  writeDocroot,
-  writeFiles,
-} from './real.js';
+import { findProgram, requireProgram, versionOf } from '../programs.js';
+import { isRoot, makeTempDir, STREAM_LINES, sh, startLaunched, writeDocroot, writeFiles } from './real.js';
 
 const ECHO_MODULE = '/usr/lib/nginx/modules/ngx_http_echo_module.so';
 
@@ -26,6 +17,7 @@ export const NGINX_TARGET: ServerTarget = {
   requires: 'nginx (with the echo module: Debian nginx-light)',
   install: 'apt-get install nginx-light',
   installed: () => findProgram('nginx') !== undefined,
+  version: () => versionOf(findProgram('nginx'), ['-v'], (s) => s.replace(/^nginx version: /, '')),
   async start(opts) {
     const nginx = requireProgram('nginx', 'nginx', 'apt-get install nginx-light');
     const port = await freePort();

@@ -93,6 +93,7 @@ process.on('SIGINT', stop);
 
 export const NODE_HTTP_TARGET: ServerTarget = {
   name: 'node-http',
+  version: () => `Node ${process.versions.node}`,
   description: `Node's http module (${process.version}; http.createServer, defaults otherwise) running a tiny script of ours (ETag/Last-Modified and 304, POST that reads its body, chunked stream, 204, echo, large, slow); idle timeout = server.keepAliveTimeout`,
   async start(opts) {
     const port = await freePort();

@@ -1,14 +1,7 @@
-// Shared by the real server targets (nginx, Apache httpd, lighttpd, ...). Each one writes
-// its configuration and the files it serves into a fresh temporary directory, starts the
-// server in the foreground in its own process group on a free loopback port, is ready when
-// that port accepts TCP, and is stopped by its pid; the directory is then removed.
-// Everything a server needs at run time is generated here, so it works from dist/ alone.
-
-import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitForPort } from '../../harness/launch/ports.js';
 import { type Launched, launch } from '../../harness/launch/process.js';
@@ -16,60 +9,6 @@ import type { Resources, RunningTarget, ServerTargetOptions } from '../../harnes
 
 /** Is the harness running as root (servers that drop privileges need readable files then)? */
 export const isRoot = (): boolean => process.getuid?.() === 0;
-
-const executable = (path: string): boolean => {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-};
-
-/**
- * The absolute path of `program`: where Debian's packages put it first (the sbin directories
- * are not on a user's PATH; a PATH may start with shims of other installations), else on PATH.
- */
-export function findProgram(program: string): string | undefined {
-  const dirs = [
-    '/usr/sbin',
-    '/usr/bin',
-    '/sbin',
-    '/bin',
-    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean),
-  ];
-  for (const dir of dirs) {
-    const path = join(dir, program);
-    if (executable(path)) return path;
-  }
-  return undefined;
-}
-
-/** The program's path, or an error that says how to install it. */
-export function requireProgram(program: string, name: string, install: string): string {
-  const path = findProgram(program);
-  if (!path) throw new Error(`${name} is not installed (${install})`);
-  return path;
-}
-
-/** Debian's python3 (where its python3-* packages live), else the first on PATH. */
-export function debianPython(): string | undefined {
-  return executable('/usr/bin/python3') ? '/usr/bin/python3' : findProgram('python3');
-}
-
-const imports = new Map<string, boolean>();
-/** Can Debian's python3 import `module`? (asked once per process) */
-export function pythonHas(module: string): boolean {
-  let known = imports.get(module);
-  if (known === undefined) {
-    const python = debianPython();
-    known =
-      python !== undefined &&
-      spawnSync(python, ['-c', `import ${module}`], { stdio: 'ignore', timeout: 10_000 }).status === 0;
-    imports.set(module, known);
-  }
-  return known;
-}
 
 /** The idle timeout in whole seconds, for servers that take no finer unit (rounded up, at least 1). */
 export const wholeSeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));

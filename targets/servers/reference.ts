@@ -119,7 +119,12 @@ export class ReferenceServer {
 }
 
 export class ReferenceConnection {
-  protected readonly parser: Parser;
+  /** A request parser feeding this connection (a faulty twin may start over with a fresh one). */
+  protected newParser(): Parser {
+    return new Parser({ kind: 'request', onHead: (head) => this.onHead(head) });
+  }
+
+  protected parser: Parser;
   protected readonly queue: QueueItem[] = [];
   /** requests answered on this connection */
   protected served = 0;
@@ -134,7 +139,7 @@ export class ReferenceConnection {
     protected readonly socket: net.Socket,
     protected readonly opts: Required<ReferenceOptions>,
   ) {
-    this.parser = new Parser({ kind: 'request', onHead: (head) => this.onHead(head) });
+    this.parser = this.newParser();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onClientEnd());
     socket.on('close', () => clearTimeout(this.timer));

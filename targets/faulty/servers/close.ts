@@ -117,10 +117,7 @@ class DecorativeErrorClose extends ReferenceConnection {
     // Resynchronise after the end of the bad header section with a fresh parser.
     const all = Buffer.concat(this.received);
     const end = all.indexOf('\r\n\r\n', error.offset);
-    (this as unknown as { parser: Parser }).parser = new Parser({
-      kind: 'request',
-      onHead: (head) => this.onHead(head),
-    });
+    this.parser = this.newParser();
     this.received = [];
     if (end >= 0) this.feed(all.subarray(end + 4));
     setImmediate(() => void this.process());

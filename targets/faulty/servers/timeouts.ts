@@ -1,5 +1,5 @@
 import { buildResponse } from '../../../harness/wire/build.js';
-import { type HttpRequest, Parser } from '../../../harness/wire/parse.js';
+import type { HttpRequest } from '../../../harness/wire/parse.js';
 import { ReferenceConnection } from '../../servers/reference.js';
 import type { FaultyServer } from './types.js';
 
@@ -44,10 +44,7 @@ class BodyTimeoutKeepsConnection extends ReferenceConnection {
       super.onRequestTimeout();
       return;
     }
-    (this as unknown as { parser: Parser }).parser = new Parser({
-      kind: 'request',
-      onHead: (head) => this.onHead(head),
-    });
+    this.parser = this.newParser();
     this.socket.write(
       buildResponse({
         status: 408,

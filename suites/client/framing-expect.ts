@@ -15,7 +15,7 @@ import { measured, satisfied } from '../../harness/model.js';
 import { fieldValue, type HttpRequest } from '../../harness/wire/parse.js';
 import type { ServerConn } from '../../harness/wire/server.js';
 import { escapeLine } from '../../harness/wire/transcript.js';
-import { answerR1, expectR2, expectResult, expectReused, noHang, twoRequests } from './chunked.js';
+import { answerR1, expectR2, expectResult, expectReused, noHang, twoRequests } from './steps.js';
 
 // ---- FRAME-17: bytes beyond a response, or on an idle connection ----------------
 

@@ -8,7 +8,7 @@ import type { ServerCtx, ServerScenario } from '../../harness/server-context.js'
 import type { Req } from '../../harness/wire/build.js';
 import type { Conn, ReadResult, SendResult } from '../../harness/wire/conn.js';
 import type { HttpResponse } from '../../harness/wire/parse.js';
-import { sendAll } from './bodyless.js';
+import { sendAll } from './framing-bodyless.js';
 import { expectClosedAfter, surplus } from './steps.js';
 
 const BODY = 'hello';
