@@ -265,8 +265,13 @@ export class Conn {
   }
 
   /** Send requests or raw bytes. Requests tell the parser their method, so HEAD responses are framed right. */
-  async send(data: Req | ReadonlyArray<Req> | Buffer | string, opts: SendOptions = {}): Promise<SendResult> {
-    const items = Array.isArray(data) ? (data as ReadonlyArray<Req>) : [data as Req | Buffer | string];
+  async send(
+    data: Req | ReadonlyArray<Req | Buffer | string> | Buffer | string,
+    opts: SendOptions = {},
+  ): Promise<SendResult> {
+    const items = Array.isArray(data)
+      ? (data as ReadonlyArray<Req | Buffer | string>)
+      : [data as Req | Buffer | string];
     // (A split or trickled write is about its own bytes: it goes as written.)
     if (
       this.noPipelining &&

@@ -686,8 +686,9 @@ const extLimit: ServerScenario = {
     // whatever the server does next shows whether it kept its place.
     if (!c.ended && !blocked) {
       const tail = Buffer.from('\r\nhello\r\n0\r\n\r\n', 'latin1');
-      const get = ctx.get(missing);
-      await c.send({ bytes: Buffer.concat([tail, get.bytes]), method: 'GET', label: get.label });
+      // One write when pipelining works; where the target drops pipelined requests, the
+      // GET waits for the POST's answer (conn.ts), and the tail still goes at once.
+      await c.send([tail, ctx.get(missing)]);
     }
     const x = await observe(ctx, c);
     const seen = describeObserved(x);
