@@ -19,7 +19,7 @@ import { expect } from 'chai';
 import { execa } from 'execa';
 
 const ROOT = join(import.meta.dirname, '..');
-const FIXTURES = join(import.meta.dirname, 'fixtures', 'scratch');
+const FIXTURES = join(import.meta.dirname, 'fixtures', 'user-project');
 const BIN = join(ROOT, 'node_modules', '.bin');
 
 describe('the npm package, used from a scratch project', function () {
