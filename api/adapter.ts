@@ -78,7 +78,8 @@ export async function runOnce(
   const { title: _title, ...selection } = o;
   try {
     const given = await target();
-    const options = { ...selection, ...given, ...(signal ? { signal } : {}) };
+    // A Ctrl-C during the run stops the targets it started before the test runner exits.
+    const options = { handleSignals: true, ...selection, ...given, ...(signal ? { signal } : {}) };
     const run =
       role === 'server'
         ? await runServerSuite(options as ServerSuiteOptions)

@@ -43,6 +43,11 @@ export interface SuiteOptions {
   concurrency?: number;
   /** aborting it ends the run cleanly: targets stopped, unrun scenarios reported as skipped */
   signal?: AbortSignal;
+  /**
+   * The first Ctrl-C or SIGTERM during the run ends it cleanly, as in the CLI (exitCode 130);
+   * a second one is the process's own. Default false: a library leaves signals to its caller.
+   */
+  handleSignals?: boolean;
   /** report formats (reports: consoleReporter, junitReporter, jsonReporter, htmlReporter, githubReporter) */
   reporters?: Reporter[];
   /**
@@ -95,6 +100,25 @@ function common(o: SuiteOptions, mode: 'server' | 'client', targetConcurrency?: 
   return { timing, concurrency, reporters, strict: o.strict ?? false, signal: o.signal, expected };
 }
 
+/** The caller's signal, and with handleSignals the first SIGINT/SIGTERM while `run` lasts. */
+async function withSignals<T>(o: SuiteOptions, run: (signal?: AbortSignal) => Promise<T>): Promise<T> {
+  if (!o.handleSignals) return run(o.signal);
+  const ac = new AbortController();
+  const follow = () => ac.abort(o.signal?.reason);
+  if (o.signal?.aborted) follow();
+  o.signal?.addEventListener('abort', follow, { once: true });
+  const onSignal = (sig: NodeJS.Signals) => ac.abort(new Error(`interrupted (${sig})`));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await run(ac.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    o.signal?.removeEventListener('abort', follow);
+  }
+}
+
 function selection(o: SuiteOptions) {
   return { areas: o.areas, grep: asRegex(o.grep), exclude: asRegex(o.exclude) };
 }
@@ -126,27 +150,29 @@ export async function runServerSuite(o: ServerSuiteOptions): Promise<SuiteRun> {
     ...(o.startupTimeoutMs !== undefined ? { startupTimeoutMs: o.startupTimeoutMs } : {}),
     resources: o.resources ?? {},
   };
-  const end = await runSession(
-    {
-      mode: 'server',
-      scenarios,
-      start: async (signal) => {
-        const running = await startServerTarget(spec, c.timing, signal);
-        return {
-          description: running.description,
-          ...(running.died ? { died: running.died } : {}),
-          stop: () => running.stop(),
-          run: (hooks) =>
-            runServers(
-              running,
-              spec,
-              { scenarios, timing: c.timing, strict: c.strict, concurrency: c.concurrency },
-              hooks,
-            ),
-        };
+  const end = await withSignals(o, (signal) =>
+    runSession(
+      {
+        mode: 'server',
+        scenarios,
+        start: async (signal) => {
+          const running = await startServerTarget(spec, c.timing, signal);
+          return {
+            description: running.description,
+            ...(running.died ? { died: running.died } : {}),
+            stop: () => running.stop(),
+            run: (hooks) =>
+              runServers(
+                running,
+                spec,
+                { scenarios, timing: c.timing, strict: c.strict, concurrency: c.concurrency },
+                hooks,
+              ),
+          };
+        },
       },
-    },
-    c,
+      { ...c, signal },
+    ),
   );
   return ended(end);
 }
@@ -164,26 +190,28 @@ export async function runClientSuite(o: ClientSuiteOptions): Promise<SuiteRun> {
       : {}),
   };
   const driver = resolveDriver(spec);
-  const end = await runSession(
-    {
-      mode: 'client',
-      scenarios,
-      start: async (signal) => {
-        // A driver that cannot run one plain GET would fail every scenario the same way.
-        await checkDriver(driver.command, c.timing, signal);
-        return {
-          description: driver.description,
-          stop: async () => {},
-          run: (hooks) =>
-            runClients(
-              driver.command,
-              { scenarios, timing: c.timing, strict: c.strict, concurrency: c.concurrency },
-              hooks,
-            ),
-        };
+  const end = await withSignals(o, (signal) =>
+    runSession(
+      {
+        mode: 'client',
+        scenarios,
+        start: async (signal) => {
+          // A driver that cannot run one plain GET would fail every scenario the same way.
+          await checkDriver(driver.command, c.timing, signal);
+          return {
+            description: driver.description,
+            stop: async () => {},
+            run: (hooks) =>
+              runClients(
+                driver.command,
+                { scenarios, timing: c.timing, strict: c.strict, concurrency: c.concurrency },
+                hooks,
+              ),
+          };
+        },
       },
-    },
-    c,
+      { ...c, signal },
+    ),
   );
   return ended(end);
 }

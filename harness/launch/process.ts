@@ -18,6 +18,7 @@ export interface Launched {
 }
 
 const live = new Set<Launched>();
+let exitGuard: unknown;
 
 export interface LaunchOptions {
   env?: NodeJS.ProcessEnv;
@@ -84,6 +85,8 @@ export function launch(command: string, opts: LaunchOptions = {}): Launched {
     },
   };
   live.add(handle);
+  // Whatever ends this process (a test runner's process.exit, say), no group outlives it.
+  if (!exitGuard) exitGuard = process.once('exit', killAllLaunched);
   return handle;
 }
 
