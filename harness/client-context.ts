@@ -13,7 +13,7 @@ import {
   startupLimit,
 } from './launch/driver.js';
 import { type Finding, harnessError, type Scenario, type ScenarioInfo, type TimingConfig } from './model.js';
-import { buildResponse, type ResponseSpec } from './wire/build.js';
+import { answer, ok, type Reply } from './reply.js';
 import { type HttpRequest, type ReceivedRequest, ScriptedServer, type ServerConn } from './wire/server.js';
 import type { Transcript } from './wire/transcript.js';
 import { Aborted, sleep } from './wire/wait.js';
@@ -34,21 +34,6 @@ export interface ClientPlan {
   requests: PlanStep[];
 }
 
-/** What the scripted server does with one request. */
-export interface Reply {
-  /** the response: a spec (framed by build.ts), or exact bytes */
-  response?: ResponseSpec | string | Buffer;
-  /** exact bytes written piece by piece, `pieceDelayMs` apart (instead of `response`) */
-  pieces?: Array<string | Buffer>;
-  pieceDelayMs?: number;
-  /** wait this long before answering */
-  delayMs?: number;
-  /** what happens to the connection after the reply (default: keep it open) */
-  after?: 'keep' | 'half-close' | 'close' | 'reset';
-  /** ... this long after the reply */
-  afterDelayMs?: number;
-}
-
 /** The script: the reply to a request, knowing where it arrived (conn.index, req.index). */
 export type Script = (req: ReceivedRequest, conn: ServerConn) => Reply | Promise<Reply>;
 
@@ -60,10 +45,7 @@ export type Script = (req: ReceivedRequest, conn: ServerConn) => Reply | Promise
  */
 export type EarlyScript = (head: HttpRequest, conn: ServerConn) => Reply | undefined;
 
-/** A 200 whose body names the path: the default answer. */
-export const ok = (body: string, headers: ResponseSpec['headers'] = []): Reply => ({
-  response: { status: 200, headers: [['Content-Type', 'text/plain'], ...headers], body },
-});
+export { ok, type Reply };
 
 export const defaultScript: Script = (req) => ok(`ok ${req.msg.target}`);
 
@@ -156,7 +138,7 @@ export class ClientCtx {
         const reply = early(head, conn);
         if (!reply) return;
         answeredEarly.add(conn.parser.messages.length + 1);
-        void this.answer(conn, reply).catch((e) => {
+        void answer(conn, reply, this.signal).catch((e) => {
           if (!(e instanceof Aborted)) throw e;
         });
       };
@@ -165,35 +147,11 @@ export class ClientCtx {
         const req = await conn.nextRequest(this.timing.idleMaxMs + this.timing.timeoutMs * 10);
         if (typeof req === 'string') return;
         if (answeredEarly.has(req.index)) continue;
-        if (!(await this.answer(conn, await script(req, conn)))) return;
+        if (!(await answer(conn, await script(req, conn), this.signal))) return;
       }
     } catch (e) {
       if (!(e instanceof Aborted)) throw e;
     }
-  }
-
-  /** Write one reply and do what it says to the connection; false once nothing more will be written. */
-  private async answer(conn: ServerConn, reply: Reply): Promise<boolean> {
-    if (reply.delayMs) await this.sleep(reply.delayMs);
-    if (reply.pieces) {
-      for (const [i, piece] of reply.pieces.entries()) {
-        if (i > 0 && reply.pieceDelayMs) await this.sleep(reply.pieceDelayMs);
-        if (!(await conn.write(piece))) return false;
-      }
-    } else if (reply.response !== undefined) {
-      const bytes =
-        typeof reply.response === 'string' || Buffer.isBuffer(reply.response)
-          ? reply.response
-          : buildResponse(reply.response);
-      if (!(await conn.write(bytes))) return false;
-    }
-    const after = reply.after ?? 'keep';
-    if (after === 'keep') return true;
-    if (reply.afterDelayMs) await this.sleep(reply.afterDelayMs);
-    if (after === 'reset') conn.reset();
-    else if (after === 'close') conn.close();
-    else conn.halfClose();
-    return after === 'half-close';
   }
 
   sleep(ms: number): Promise<void> {

@@ -15,7 +15,8 @@ export const AREAS = {
 export type Area = keyof typeof AREAS;
 export const AREA_KEYS = Object.keys(AREAS) as Area[];
 
-export type Role = 'server' | 'client';
+/** server: the harness is the client; client: the harness is the server; proxy: the harness is both, around an intermediary */
+export type Role = 'server' | 'client' | 'proxy';
 
 /** The strongest BCP 14 keyword of the rule; INFO for measurements and non-normative advice. */
 export type Level = 'MUST' | 'MUST NOT' | 'SHOULD' | 'SHOULD NOT' | 'MAY' | 'INFO';
@@ -143,7 +144,7 @@ export interface Result {
 
 /** What a run was: the header of every report. */
 export interface RunInfo {
-  mode: 'server' | 'client';
+  mode: Role;
   target: string;
   startedAt: string;
   wallMs: number;

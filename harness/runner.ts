@@ -13,6 +13,7 @@ import {
   notApplicable,
   type Outcome,
   type Result,
+  type Role,
   type Scenario,
   type ScenarioInfo,
   type TimingConfig,
@@ -72,7 +73,9 @@ export function infoOf(s: ScenarioInfo): ScenarioInfo {
  * processes starting at once on few cores are themselves the load that spoils
  * timing verdicts.
  */
-export function defaultConcurrency(mode: 'server' | 'client', cores = availableParallelism()): number {
+export function defaultConcurrency(mode: Role, cores = availableParallelism()): number {
+  // A proxy scenario costs sockets too, but on both hops of a target that has its own pools and limits.
+  if (mode === 'proxy') return Math.min(16, 8 * cores);
   return mode === 'server' ? Math.min(32, 16 * cores) : Math.min(16, 4 * cores);
 }
 

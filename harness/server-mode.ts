@@ -114,11 +114,21 @@ export async function startServerTarget(
   return { url, resources, description: url.href, stop: async () => {} };
 }
 
-async function launchTarget(command: string, startupTimeoutMs: number): Promise<RunningTarget> {
+/**
+ * Start a command that contains {port}, replaced by a free port, and wait until it accepts
+ * connections there. `vars` fills further placeholders (proxy mode: {origin}, {config}).
+ */
+export async function launchTarget(
+  command: string,
+  startupTimeoutMs: number,
+  vars: Record<string, string> = {},
+): Promise<RunningTarget> {
   if (!command.includes('{port}'))
     throw new TargetError('--launch command must contain {port}, replaced by a free port');
   const port = await freePort();
-  const proc = launch(command.replaceAll('{port}', String(port)));
+  let filled = command.replaceAll('{port}', String(port));
+  for (const [name, value] of Object.entries(vars)) filled = filled.replaceAll(`{${name}}`, value);
+  const proc = launch(filled);
   try {
     await waitForPort('127.0.0.1', port, startupTimeoutMs, {
       gaveUp: () =>
@@ -128,14 +138,17 @@ async function launchTarget(command: string, startupTimeoutMs: number): Promise<
     });
   } catch (e) {
     await proc.stop();
-    throw new TargetError(`cannot start ${JSON.stringify(command)}: ${(e as Error).message}`);
+    throw new TargetError(`cannot start ${JSON.stringify(filled)}: ${(e as Error).message}`);
   }
   return {
     url: new URL(`http://127.0.0.1:${port}/`),
     resources: {},
-    description: `launched: ${command.replaceAll('{port}', String(port))} (pid ${proc.pid})`,
+    description: `launched: ${filled} (pid ${proc.pid})`,
     stop: () => proc.stop(),
-    died: proc.exited.then((info) => `the launched server ${info}${tailOf(proc.tail())}`),
+    died: proc.exited.then(
+      (info) => `the launched ${vars.origin ? 'proxy' : 'server'} ${info}${tailOf(proc.tail())}`,
+    ),
+    processGroups: [proc.pid],
   };
 }
 

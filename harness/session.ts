@@ -5,7 +5,7 @@
 
 import { TargetError } from './errors.js';
 import { type Expectations, marked, nowPassing } from './expectations.js';
-import type { Result, RunInfo, ScenarioInfo, TimingConfig } from './model.js';
+import type { Result, Role, RunInfo, ScenarioInfo, TimingConfig } from './model.js';
 import type { Reporter } from './reporter.js';
 import { notRunResult } from './runner.js';
 import type { RunHooks } from './server-mode.js';
@@ -13,7 +13,7 @@ import { VERSION } from './version.js';
 
 /** What a mode provides: the selected scenarios and a way to start its target. */
 export interface ModeRun {
-  mode: 'server' | 'client';
+  mode: Role;
   /** the selected scenarios, in report order */
   scenarios: readonly ScenarioInfo[];
   start(signal: AbortSignal): Promise<StartedTarget>;

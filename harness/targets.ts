@@ -75,3 +75,21 @@ export interface ClientTarget {
   /** the driver command */
   command(): string;
 }
+
+export interface ProxyTargetOptions extends ServerTargetOptions {
+  /** where the intermediary forwards to: the harness's origin, host:port */
+  origin: string;
+}
+
+/** A built-in intermediary (proxy mode): started pointing at the harness's origin. */
+export interface ProxyTarget {
+  name: string;
+  description: string;
+  requires?: string;
+  install?: string;
+  installed?(): boolean;
+  version?(): string;
+  /** the most scenarios it can serve at once (see ServerTarget.concurrency) */
+  concurrency?: number;
+  start(opts: ProxyTargetOptions): Promise<RunningTarget>;
+}

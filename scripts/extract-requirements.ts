@@ -81,8 +81,8 @@ import type { Area } from '../harness/model.js';
 export interface Requirement {
   id: string;
   title: string;
-  /** who is tested: server, client, or both (written as server and client variants) */
-  role: 'server' | 'client' | 'both';
+  /** who is tested: server, client, both (written as server and client variants), or proxy (an intermediary) */
+  role: 'server' | 'client' | 'both' | 'proxy';
   level: string;
   area: Area;
   source: string;

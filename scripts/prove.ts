@@ -1,33 +1,36 @@
 // Developer tool: prove scenarios both ways, fast.
-//   npx tsx scripts/prove.ts [scenario-id-regex] [--client] [--verbose] [--collateral]
+//   npx tsx scripts/prove.ts [scenario-id-regex] [--client | --proxy] [--verbose] [--collateral]
 // Runs the matching scenarios against the reference (strict) and each faulty
 // target that claims them, and prints one line per (target, scenario).
 // --client proves client scenarios with the reference client and the faulty
-// client drivers (compiled: run `npm run build` first).
+// client drivers (compiled: run `npm run build` first); --proxy proves proxy
+// scenarios with the reference proxy and the faulty proxies.
 // --collateral also runs the whole suite against those faulty targets and lists
 // scenarios they fail that they do not claim (a fault should break its rule only).
 
 import type { Result } from '../harness/model.js';
 import { evidence } from '../reports/text.js';
-import { clientScenarios, serverScenarios } from '../suites/index.js';
+import { clientScenarios, proxyScenarios, serverScenarios } from '../suites/index.js';
 import { FAULTY_CLIENTS } from '../targets/faulty/clients/index.js';
+import { FAULTY_PROXIES } from '../targets/faulty/proxies/index.js';
 import { FAULTY_SERVERS } from '../targets/faulty/servers/index.js';
-import { runAgainst, runClientAgainst } from '../test/helpers.js';
+import { runAgainst, runClientAgainst, runProxyAgainst } from '../test/helpers.js';
 
 const args = process.argv.slice(2);
 const verbose = args.includes('--verbose');
 const client = args.includes('--client');
+const proxy = args.includes('--proxy');
 const pattern = new RegExp(args.find((a) => !a.startsWith('--')) ?? '.', 'i');
-const ids = (client ? clientScenarios() : serverScenarios())
+const ids = (client ? clientScenarios() : proxy ? proxyScenarios() : serverScenarios())
   .filter((s) => pattern.test(s.id) || pattern.test(s.area))
   .map((s) => s.id);
 const run = (target: string, only?: string[]): Promise<Map<string, Result>> =>
-  client ? runClientAgainst(target, only) : runAgainst(target, only);
+  client ? runClientAgainst(target, only) : proxy ? runProxyAgainst(target, only) : runAgainst(target, only);
 const started = Date.now();
 /** What a faulty target claims: scenarios that fail on it, and (rules with no level to fail at) scenarios that report it as info. */
 const measures = (f: { measures?: string[] }): string[] => f.measures ?? [];
 const claims = (f: { breaks: string[]; measures?: string[] }): string[] => [...f.breaks, ...measures(f)];
-const faulty = (client ? FAULTY_CLIENTS : FAULTY_SERVERS).filter((f) =>
+const faulty = (client ? FAULTY_CLIENTS : proxy ? FAULTY_PROXIES : FAULTY_SERVERS).filter((f) =>
   claims(f).some((id) => ids.includes(id)),
 );
 const tlsIds = new Set(
@@ -36,8 +39,8 @@ const tlsIds = new Set(
     .map((s) => s.id),
 );
 const [ref, refTls, ...runs] = await Promise.all([
-  run('reference', ids),
-  client
+  run(proxy ? 'reference-proxy' : 'reference', ids),
+  client || proxy
     ? Promise.resolve(new Map<string, Result>())
     : run(
         'reference-tls',

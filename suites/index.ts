@@ -3,6 +3,7 @@
 
 import { AREA_KEYS, type Area, type Role, type ScenarioInfo } from '../harness/model.js';
 import { CLIENT_SCENARIOS } from './client/index.js';
+import { PROXY_SCENARIOS } from './proxy/index.js';
 import { SERVER_SCENARIOS } from './server/index.js';
 
 const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -15,10 +16,12 @@ export function validateScenarios(list: readonly ScenarioInfo[]): void {
     seen.add(s.id);
     if (!AREA_KEYS.includes(s.area)) throw new Error(`scenario ${s.id} has unknown area ${s.area}`);
     if (s.covers.length === 0) throw new Error(`scenario ${s.id} covers no requirement`);
+    if ((s.role === 'proxy') !== s.id.startsWith('proxy-'))
+      throw new Error(`scenario ${s.id}: proxy scenario ids, and only they, start with proxy-`);
   }
 }
 
-const ALL: readonly ScenarioInfo[] = [...SERVER_SCENARIOS, ...CLIENT_SCENARIOS];
+const ALL: readonly ScenarioInfo[] = [...SERVER_SCENARIOS, ...CLIENT_SCENARIOS, ...PROXY_SCENARIOS];
 validateScenarios(ALL);
 
 export interface Selection {
@@ -57,4 +60,8 @@ export function serverScenarios(sel: Omit<Selection, 'role'> = {}) {
 
 export function clientScenarios(sel: Omit<Selection, 'role'> = {}) {
   return pick(CLIENT_SCENARIOS, sel);
+}
+
+export function proxyScenarios(sel: Omit<Selection, 'role'> = {}) {
+  return pick(PROXY_SCENARIOS, sel);
 }

@@ -6,8 +6,8 @@ import type { Area } from '../harness/model.js';
 export interface Requirement {
   id: string;
   title: string;
-  /** who is tested: server, client, or both (written as server and client variants) */
-  role: 'server' | 'client' | 'both';
+  /** who is tested: server, client, both (written as server and client variants), or proxy (an intermediary) */
+  role: 'server' | 'client' | 'both' | 'proxy';
   level: string;
   area: Area;
   source: string;
@@ -816,5 +816,21 @@ export const REQUIREMENTS: Requirement[] = [
     level: 'MUST',
     area: 'persistence',
     source: 'RFC 9112 §9.1',
+  },
+  {
+    id: 'PXHOP-01',
+    title: 'A proxy removes the fields the client names in Connection',
+    role: 'proxy',
+    level: 'MUST',
+    area: 'persistence',
+    source: 'RFC 9110 §7.6.1',
+  },
+  {
+    id: 'PXPIPE-01',
+    title: 'Pipelined requests through a proxy are answered in order',
+    role: 'proxy',
+    level: 'MUST',
+    area: 'pipelining',
+    source: 'RFC 9112 §9.3.2',
   },
 ];

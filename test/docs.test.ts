@@ -16,7 +16,7 @@ describe('generated documentation', () => {
 
   it('every catalogue entry has a role, a level, an area and a source', () => {
     for (const r of REQUIREMENTS) {
-      expect(['server', 'client', 'both'], `${r.id} role`).to.include(r.role);
+      expect(['server', 'client', 'both', 'proxy'], `${r.id} role`).to.include(r.role);
       expect(r.level, `${r.id} level`).to.not.equal('');
       expect(r.area, `${r.id} area`).to.not.equal('');
       expect(r.source, `${r.id} source`).to.not.equal('');

@@ -6,11 +6,13 @@ import { expect } from 'chai';
 import { validateXML } from 'xmllint-wasm';
 import { runClientSuite } from '../harness/client-mode.js';
 import type { Result, TimingConfig } from '../harness/model.js';
+import { runProxySuite, startProxyTarget } from '../harness/proxy-mode.js';
 import { runServerSuite, startServerTarget } from '../harness/server-mode.js';
 import { evidence } from '../reports/text.js';
-import { clientScenarios, serverScenarios } from '../suites/index.js';
+import { clientScenarios, proxyScenarios, serverScenarios } from '../suites/index.js';
 import { findClientTarget } from '../targets/clients/index.js';
 import { resolveServerTarget } from '../targets/index.js';
+import { resolveProxyTarget } from '../targets/proxies/index.js';
 
 export const TEST_TIMING: TimingConfig = { timeoutMs: 2000, idleMaxMs: 4000 };
 /** built-in targets in tests idle out after this long, so idle scenarios finish fast */
@@ -32,6 +34,30 @@ export async function runAgainst(
       running,
       {},
       { scenarios, timing, strict: opts.strict ?? true, concurrency: 64 },
+      { signal: new AbortController().signal },
+    );
+    return new Map(results.map((r) => [r.scenario.id, r]));
+  } finally {
+    await running.stop();
+  }
+}
+
+/** Run proxy scenarios against a built-in intermediary (the harness on both of its hops). */
+export async function runProxyAgainst(
+  target: string,
+  ids?: string[],
+  opts: { strict?: boolean; timing?: TimingConfig } = {},
+): Promise<Map<string, Result>> {
+  const timing = opts.timing ?? TEST_TIMING;
+  const scenarios = proxyScenarios().filter((s) => !ids || ids.includes(s.id));
+  const running = await startProxyTarget(
+    { target: resolveProxyTarget(target), targetIdleTimeoutMs: TEST_TARGET_IDLE_MS },
+    timing,
+  );
+  try {
+    const results = await runProxySuite(
+      running,
+      { scenarios, timing, strict: opts.strict ?? true, concurrency: 16 },
       { signal: new AbortController().signal },
     );
     return new Map(results.map((r) => [r.scenario.id, r]));

@@ -7,10 +7,11 @@
 
 import { expect } from 'chai';
 import type { Result, Role, ScenarioInfo } from '../harness/model.js';
-import { clientScenarios, serverScenarios } from '../suites/index.js';
+import { clientScenarios, proxyScenarios, serverScenarios } from '../suites/index.js';
 import { FAULTY_CLIENTS } from '../targets/faulty/clients/index.js';
+import { FAULTY_PROXIES } from '../targets/faulty/proxies/index.js';
 import { FAULTY_SERVERS } from '../targets/faulty/servers/index.js';
-import { runAgainst, runClientAgainst, why } from './helpers.js';
+import { runAgainst, runClientAgainst, runProxyAgainst, why } from './helpers.js';
 
 interface Faulty {
   name: string;
@@ -44,7 +45,7 @@ function prove(
       };
       // Server scenarios also run over TLS: the TLS rules need it, and every other rule must hold there too.
       const tlsRun = role === 'server' ? run('reference-tls').then((r) => (overTls = r)) : undefined;
-      [reference] = await Promise.all([run('reference'), tlsRun]);
+      [reference] = await Promise.all([run(role === 'proxy' ? 'reference-proxy' : 'reference'), tlsRun]);
       await Promise.all(Array.from({ length: 6 }, worker));
     });
 
@@ -98,3 +99,4 @@ function prove(
 
 prove('server', serverScenarios(), FAULTY_SERVERS, runAgainst);
 prove('client', clientScenarios(), FAULTY_CLIENTS, runClientAgainst);
+prove('proxy', proxyScenarios(), FAULTY_PROXIES, runProxyAgainst);

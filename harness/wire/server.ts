@@ -47,8 +47,10 @@ export class ServerConn {
     readonly index: number,
     private readonly transcript: Transcript,
     private readonly signal: AbortSignal,
+    /** label prefix: s1, s2 ... for client mode's server; u1, u2 ... for proxy mode's origin */
+    prefix = 's',
   ) {
-    this.label = `s${index}`;
+    this.label = `${prefix}${index}`;
     this.openedAt = transcript.now();
     this.parser = new Parser({
       kind: 'request',
@@ -216,10 +218,11 @@ export class ScriptedServer {
     private readonly signal: AbortSignal,
     /** called for each accepted connection; it drives the conversation */
     onConnection: (conn: ServerConn) => void,
+    prefix = 's',
   ) {
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       socket.on('error', () => {});
-      const conn = new ServerConn(socket, this.conns.length + 1, transcript, signal);
+      const conn = new ServerConn(socket, this.conns.length + 1, transcript, signal, prefix);
       this.conns.push(conn);
       this.waiters.wake();
       onConnection(conn);
@@ -227,13 +230,14 @@ export class ScriptedServer {
     signal.addEventListener('abort', () => void this.close(), { once: true });
   }
 
-  async listen(host = '127.0.0.1'): Promise<URL> {
+  /** Listen on `port` (default: a free one). */
+  async listen(host = '127.0.0.1', port = 0): Promise<URL> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(0, host, () => resolve());
+      this.server.listen(port, host, () => resolve());
     });
-    const { port } = this.server.address() as net.AddressInfo;
-    return new URL(`http://${host}:${port}/`);
+    const bound = (this.server.address() as net.AddressInfo).port;
+    return new URL(`http://${host}:${bound}/`);
   }
 
   /** Connections open right now. */

@@ -5,7 +5,8 @@ import type { WireEvent } from '../model.js';
 /** Timestamped events of one scenario: every byte sent and received, FIN, RST, timeouts, notes. */
 export class Transcript {
   readonly events: WireEvent[] = [];
-  private readonly t0 = performance.now();
+  /** performance.now() when it started: lines up transcripts of one scenario kept apart (proxy mode's two hops) */
+  readonly t0 = performance.now();
   /** bounded waits that ran out: a verdict reached after one is about time (runner.ts confirms it) */
   expiredWaits = 0;
 

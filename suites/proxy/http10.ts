@@ -1,0 +1,3 @@
+import type { ProxyScenario } from '../../harness/proxy-context.js';
+
+export const http10: ProxyScenario[] = [];

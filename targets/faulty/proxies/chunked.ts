@@ -1,0 +1,3 @@
+import type { FaultyProxy } from './types.js';
+
+export const chunkedFaults: FaultyProxy[] = [];
