@@ -15,7 +15,15 @@ export type {
 } from '../harness/model.js';
 export { AREA_KEYS, AREAS } from '../harness/model.js';
 export type { Reporter } from '../harness/reporter.js';
-export type { ClientTarget, Resources, ServerTarget } from '../harness/targets.js';
+export type {
+  ClientTarget,
+  ProxyTarget,
+  ProxyTargetOptions,
+  Resources,
+  RunningTarget,
+  ServerTarget,
+  ServerTargetOptions,
+} from '../harness/targets.js';
 export { VERSION } from '../harness/version.js';
 export { type ConsoleOptions, ConsoleReporter } from '../reports/console.js';
 export { htmlReporter, jsonReporter, junitReporter } from '../reports/files.js';
@@ -28,7 +36,9 @@ export {
 } from './expect-file.js';
 export {
   type ClientSuiteOptions,
+  type ProxySuiteOptions,
   runClientSuite,
+  runProxySuite,
   runServerSuite,
   type ServerSuiteOptions,
   type SuiteOptions,

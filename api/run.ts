@@ -10,7 +10,7 @@ import {
 } from '../harness/client-mode.js';
 import { TargetError, UsageError } from '../harness/errors.js';
 import type { Expectations } from '../harness/expectations.js';
-import type { Area, Result, ScenarioInfo, TimingConfig } from '../harness/model.js';
+import type { Area, Result, Role, ScenarioInfo, TimingConfig } from '../harness/model.js';
 import { exitCodeOf } from '../harness/outcome.js';
 import type { Reporter } from '../harness/reporter.js';
 import { defaultConcurrency } from '../harness/runner.js';
@@ -19,11 +19,13 @@ import {
   type ServerTargetSpec,
   startServerTarget,
 } from '../harness/server-mode.js';
+import { type ProxyTargetSpec, runProxySuite as runProxies, startProxyTarget } from '../harness/proxy-mode.js';
 import { runSession, type SessionEnd } from '../harness/session.js';
-import type { ClientTarget, Resources, ServerTarget } from '../harness/targets.js';
-import { clientScenarios, serverScenarios } from '../suites/index.js';
+import type { ClientTarget, ProxyTarget, Resources, ServerTarget } from '../harness/targets.js';
+import { clientScenarios, proxyScenarios, serverScenarios } from '../suites/index.js';
 import { resolveClientTarget } from '../targets/clients/index.js';
 import { resolveServerTarget } from '../targets/index.js';
+import { resolveProxyTarget } from '../targets/proxies/index.js';
 import { type Expectation, expectationsOf } from './expect-file.js';
 
 export interface SuiteOptions {
@@ -80,6 +82,25 @@ export interface ClientSuiteOptions extends SuiteOptions {
   target?: string | ClientTarget;
 }
 
+export interface ProxySuiteOptions extends SuiteOptions {
+  /**
+   * Exactly one of: url (an intermediary already running) with originPort (the port on 127.0.0.1
+   * it forwards to, where the harness listens as the origin); launch (a command with {port}, where
+   * it listens, and {origin}, host:port of the harness's origin; {config} with `config`); target
+   * (a built-in intermediary or its name).
+   */
+  url?: string | URL;
+  originPort?: number;
+  launch?: string;
+  /** a configuration template for `launch`: {port} and {origin} filled in, its path is {config} */
+  config?: string;
+  target?: string | ProxyTarget;
+  /** idle timeout of a built-in intermediary (default 2000 ms) */
+  targetIdleMs?: number;
+  /** how long a launched intermediary may take to accept connections (default 10000 ms) */
+  startupTimeoutMs?: number;
+}
+
 export interface SuiteRun extends SessionEnd {
   /** as the CLI's: 0 no failure, 1 a failure, 2 harness error / target error / a report not written, 130 aborted */
   exitCode: 0 | 1 | 2 | 130;
@@ -87,7 +108,7 @@ export interface SuiteRun extends SessionEnd {
 
 const asRegex = (r: RegExp | string | undefined) => (typeof r === 'string' ? new RegExp(r, 'i') : r);
 
-function common(o: SuiteOptions, mode: 'server' | 'client', targetConcurrency?: number) {
+function common(o: SuiteOptions, mode: Role, targetConcurrency?: number) {
   const timing: TimingConfig = { timeoutMs: o.timeoutMs ?? 3000, idleMaxMs: o.idleMaxMs ?? 10_000 };
   const concurrency =
     o.concurrency ?? Math.min(targetConcurrency ?? Number.POSITIVE_INFINITY, defaultConcurrency(mode));
@@ -204,6 +225,51 @@ export async function runClientSuite(o: ClientSuiteOptions): Promise<SuiteRun> {
             run: (hooks) =>
               runClients(
                 driver.command,
+                { scenarios, timing: c.timing, strict: c.strict, concurrency: c.concurrency },
+                hooks,
+              ),
+          };
+        },
+      },
+      { ...c, signal },
+    ),
+  );
+  return ended(end);
+}
+
+/**
+ * Run the proxy suite: the harness is the intermediary's client and its origin, and judges
+ * what the intermediary forwards, reuses and retries by comparing both hops.
+ */
+export async function runProxySuite(o: ProxySuiteOptions): Promise<SuiteRun> {
+  const target = typeof o.target === 'string' ? resolveProxyTarget(o.target) : o.target;
+  const c = common(o, 'proxy', target?.concurrency);
+  const scenarios = proxyScenarios(selection(o));
+  if (scenarios.length === 0)
+    throw new UsageError('no scenario matches the selection (areas, grep, exclude)');
+  const spec: ProxyTargetSpec = {
+    ...(o.url !== undefined ? { url: String(o.url) } : {}),
+    ...(o.originPort !== undefined ? { originPort: o.originPort } : {}),
+    ...(target ? { target } : {}),
+    ...(o.launch !== undefined ? { launch: o.launch } : {}),
+    ...(o.config !== undefined ? { configTemplate: o.config } : {}),
+    targetIdleTimeoutMs: o.targetIdleMs ?? 2000,
+    ...(o.startupTimeoutMs !== undefined ? { startupTimeoutMs: o.startupTimeoutMs } : {}),
+  };
+  const end = await withSignals(o, (signal) =>
+    runSession(
+      {
+        mode: 'proxy',
+        scenarios,
+        start: async (signal) => {
+          const running = await startProxyTarget(spec, c.timing, signal);
+          return {
+            description: running.description,
+            ...(running.proxy.died ? { died: running.proxy.died } : {}),
+            stop: () => running.stop(),
+            run: (hooks) =>
+              runProxies(
+                running,
                 { scenarios, timing: c.timing, strict: c.strict, concurrency: c.concurrency },
                 hooks,
               ),

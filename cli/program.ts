@@ -12,6 +12,7 @@ import {
 } from '../api/expect-file.js';
 import {
   runClientSuite,
+  runProxySuite,
   runServerSuite,
   type SuiteOptions,
   type SuiteRun,
@@ -31,6 +32,7 @@ import { coverage, coverageMarkdown } from '../suites/coverage.js';
 import { allScenarios, selectScenarios } from '../suites/index.js';
 import { CLIENT_TARGETS } from '../targets/clients/index.js';
 import { SERVER_TARGETS } from '../targets/index.js';
+import { PROXY_TARGETS } from '../targets/proxies/index.js';
 
 interface CommonOptions {
   junit?: string;
@@ -69,6 +71,15 @@ interface ServerOptions extends CommonOptions {
   noContentPath?: string;
   slowPath?: string;
   echoPath?: string;
+  targetIdle: number;
+  startupTimeout: number;
+}
+
+interface ProxyOptions extends CommonOptions {
+  target?: string;
+  launch?: string;
+  config?: string;
+  originPort?: number;
   targetIdle: number;
   startupTimeout: number;
 }
@@ -162,7 +173,7 @@ function addCommonOptions(cmd: Command): Command {
     )
     .option(
       '--concurrency <n>',
-      `scenarios run at once (default here: server ${defaultConcurrency('server')}, client ${defaultConcurrency('client')}, from the ${availableParallelism()} cores; less for built-in targets with few workers)`,
+      `scenarios run at once (default here: server ${defaultConcurrency('server')}, client ${defaultConcurrency('client')}, proxy ${defaultConcurrency('proxy')}, from the ${availableParallelism()} cores; less for built-in targets with few workers)`,
       positiveInt('--concurrency'),
     )
     .option('--quiet', 'print failures and the summary only', false)
@@ -275,9 +286,33 @@ async function runClient(o: ClientOptions): Promise<number> {
   );
 }
 
+async function runProxy(url: string | undefined, o: ProxyOptions): Promise<number> {
+  return runMode(
+    (common) =>
+      runProxySuite({
+        ...common,
+        ...(url !== undefined ? { url } : {}),
+        ...(o.originPort !== undefined ? { originPort: o.originPort } : {}),
+        ...(o.target !== undefined ? { target: o.target } : {}),
+        ...(o.launch !== undefined ? { launch: o.launch } : {}),
+        ...(o.config !== undefined ? { config: o.config } : {}),
+        targetIdleMs: o.targetIdle * 1000,
+        startupTimeoutMs: o.startupTimeout,
+      }),
+    o,
+  );
+}
+
+const ROLES = ['server', 'client', 'proxy'];
+
+function checkRole(role: string | undefined): Role | undefined {
+  if (role !== undefined && !ROLES.includes(role))
+    throw new UsageError(`unknown role ${JSON.stringify(role)}; use server, client or proxy`);
+  return role as Role | undefined;
+}
+
 function listScenarios(role: string | undefined, o: { json: boolean }): number {
-  if (role !== undefined && role !== 'server' && role !== 'client')
-    throw new UsageError(`unknown role ${JSON.stringify(role)}; use server or client`);
+  checkRole(role);
   const list = selectScenarios({ role: role as Role | undefined });
   if (o.json) {
     const rows = list.map(({ id, role, area, level, rfc, title, covers }) => ({
@@ -307,8 +342,7 @@ function listScenarios(role: string | undefined, o: { json: boolean }): number {
 }
 
 function printCoverage(role: string | undefined, o: { json: boolean; markdown: boolean }): number {
-  if (role !== undefined && role !== 'server' && role !== 'client')
-    throw new UsageError(`unknown role ${JSON.stringify(role)}; use server or client`);
+  checkRole(role);
   const rows = coverage(allScenarios(), role as Role | undefined);
   if (o.json) {
     const out = rows.map((r) => ({
@@ -338,7 +372,7 @@ function printCoverage(role: string | undefined, o: { json: boolean; markdown: b
 
 interface TargetRow {
   name: string;
-  role: 'server' | 'client';
+  role: Role;
   description: string;
   requires: string | null;
   /** client drivers: how to install what they need, and whether it is installed */
@@ -373,6 +407,14 @@ function listTargets(o: { json: boolean }): number {
       install: t.install ?? null,
       installed: t.installed ? t.installed() : true,
     })),
+    ...PROXY_TARGETS.map((t) => ({
+      name: t.name,
+      role: 'proxy' as const,
+      description: t.description,
+      requires: t.requires ?? null,
+      install: t.install ?? null,
+      installed: t.installed ? t.installed() : true,
+    })),
     ...CLIENT_TARGETS.map((t) => ({
       name: t.name,
       role: 'client' as const,
@@ -399,13 +441,14 @@ function listTargets(o: { json: boolean }): number {
   };
   print('server', 'server targets (keepalive-spec server --target <name>):\n');
   print('client', '\nclient drivers (keepalive-spec client --target <name>):\n');
+  print('proxy', '\nintermediaries (keepalive-spec proxy --target <name>):\n');
   return 0;
 }
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('keepalive-spec')
     .description(
-      'Conformance suite for HTTP/1.x persistent connections: keep-alive, pipelining, chunked, close, timeouts, framing.',
+      'Conformance suite for HTTP/1.x persistent connections (servers, clients and proxies): keep-alive, pipelining, chunked, close, timeouts, framing.',
     )
     .version(VERSION)
     .showSuggestionAfterError(true)
@@ -419,6 +462,8 @@ Examples:
   keepalive-spec server --target reference
   keepalive-spec server http://127.0.0.1:8080/ --junit out/junit.xml
   keepalive-spec server --launch "python3 -m http.server {port}" --area persistence,pipelining
+  keepalive-spec client --target curl
+  keepalive-spec proxy --target nginx-proxy --junit out/proxy.xml
   keepalive-spec list server --json`,
     );
 
@@ -478,17 +523,62 @@ where the target offers none they are skipped with the reason, never failed.`,
       .option('--driver <cmd>', 'any client driver command (driver protocol v1, see README)'),
   ).action(async (o: ClientOptions) => setExit(await runClient(o)));
 
+  const proxy = addCommonOptions(
+    program
+      .command('proxy')
+      .description(
+        'test an intermediary (reverse proxy, gateway): the harness is its client and its origin, and compares both hops',
+      )
+      .argument('[url]', 'a proxy already running (with --origin-port): http://host:port/')
+      .option(
+        '--origin-port <n>',
+        'with <url>: the port on 127.0.0.1 the proxy forwards to; the harness listens there as the origin',
+        positiveInt('--origin-port'),
+      )
+      .option('--target <name>', 'start a built-in intermediary, test it, stop it (see: keepalive-spec targets)')
+      .option(
+        '--launch <cmd>',
+        'start any proxy command; {port} is where it must listen, {origin} the host:port it must forward to',
+      )
+      .option(
+        '--config <template>',
+        'with --launch: a config file template; its {port} and {origin} are filled in, and {config} in the command is the filled copy',
+      )
+      .option('--target-idle <seconds>', 'idle timeout of a built-in intermediary', positiveSeconds, 2)
+      .option(
+        '--startup-timeout <ms>',
+        'how long a launched proxy may take to accept connections',
+        positiveInt('--startup-timeout'),
+        10_000,
+      ),
+  );
+  proxy.addHelpText(
+    'after',
+    `
+The proxy is exactly one of <url> --origin-port N, --target or --launch. The harness
+starts its origin first, then checks that one GET goes through the proxy to the
+origin and back before any scenario runs. Every scenario marks its paths with a
+nonce (/ksp-<nonce>/...), so scenarios can share the proxy and the origin at once.
+
+Examples:
+  keepalive-spec proxy --target reference-proxy
+  keepalive-spec proxy --launch "my-proxy --listen 127.0.0.1:{port} --upstream {origin}"
+  keepalive-spec proxy --launch "nginx -p /tmp -c {config} -g 'daemon off;'" --config nginx.conf.tmpl
+  keepalive-spec proxy http://127.0.0.1:8080/ --origin-port 9090`,
+  );
+  proxy.action(async (url: string | undefined, o: ProxyOptions) => setExit(await runProxy(url, o)));
+
   program
     .command('list')
     .description('list every scenario: id, role, area, level, RFC section, title')
-    .argument('[role]', 'server or client')
+    .argument('[role]', 'server, client or proxy')
     .option('--json', 'print a JSON array', false)
     .action((role: string | undefined, o: { json: boolean }) => setExit(listScenarios(role, o)));
 
   program
     .command('coverage')
     .description('every requirement id with the scenarios that cover it, and why the others are not covered')
-    .argument('[role]', 'server or client')
+    .argument('[role]', 'server, client or proxy')
     .option('--json', 'print a JSON array', false)
     .option('--markdown', 'print the table as Markdown (docs/coverage.md)', false)
     .action((role: string | undefined, o: { json: boolean; markdown: boolean }) =>
@@ -497,7 +587,7 @@ where the target offers none they are skipped with the reason, never failed.`,
 
   program
     .command('targets')
-    .description('list the built-in server targets and client drivers')
+    .description('list the built-in server targets, client drivers and intermediaries')
     .option('--json', 'print a JSON array', false)
     .action((o: { json: boolean }) => setExit(listTargets(o)));
 

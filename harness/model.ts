@@ -18,6 +18,9 @@ export const AREA_KEYS = Object.keys(AREAS) as Area[];
 /** server: the harness is the client; client: the harness is the server; proxy: the harness is both, around an intermediary */
 export type Role = 'server' | 'client' | 'proxy';
 
+/** Report order of the roles (JUnit suites, HTML sections): areas are ordered within each. */
+export const ROLE_ORDER: Record<Role, number> = { server: 0, client: 100, proxy: 200 };
+
 /** The strongest BCP 14 keyword of the rule; INFO for measurements and non-normative advice. */
 export type Level = 'MUST' | 'MUST NOT' | 'SHOULD' | 'SHOULD NOT' | 'MAY' | 'INFO';
 

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { TargetError } from './errors.js';
+import { freePort } from './launch/ports.js';
 import type { Result, TimingConfig } from './model.js';
 import { probeGet } from './probe.js';
 import { ProxyCtx, type ProxyScenario } from './proxy-context.js';
@@ -134,16 +135,15 @@ async function launchWithConfig(
     throw new TargetError(`cannot read --config ${template}: ${(e as NodeJS.ErrnoException).code}`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'keepalive-spec-proxy-'));
-  const file = join(dir, basename(template));
-  // The port is known only inside launchTarget: the command writes the file itself, from a copy.
-  const filled = text.replaceAll('{origin}', origin.address);
-  writeFileSync(`${file}.in`, filled);
-  const write = `sed "s/{port}/$KS_PORT/g" '${file}.in' > '${file}' && `;
+  const file = join(dir, basename(template).replace(/\.(tmpl|template|in)$/, ''));
   try {
+    const port = await freePort();
+    writeFileSync(file, text.replaceAll('{origin}', origin.address).replaceAll('{port}', String(port)));
     const running = await launchTarget(
-      `KS_PORT={port}; ${write}${command.replaceAll('{config}', `'${file}'`)}`,
+      command.replaceAll('{config}', file),
       startupTimeoutMs,
       { origin: origin.address },
+      port,
     );
     const stop = running.stop;
     return {

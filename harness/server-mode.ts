@@ -122,10 +122,12 @@ export async function launchTarget(
   command: string,
   startupTimeoutMs: number,
   vars: Record<string, string> = {},
+  /** the port, when the caller chose it already (e.g. written into a config file) */
+  chosenPort?: number,
 ): Promise<RunningTarget> {
-  if (!command.includes('{port}'))
+  if (!command.includes('{port}') && chosenPort === undefined)
     throw new TargetError('--launch command must contain {port}, replaced by a free port');
-  const port = await freePort();
+  const port = chosenPort ?? (await freePort());
   let filled = command.replaceAll('{port}', String(port));
   for (const [name, value] of Object.entries(vars)) filled = filled.replaceAll(`{${name}}`, value);
   const proc = launch(filled);

@@ -5,7 +5,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AREA_KEYS, AREAS, type Outcome, type Result, type WireEvent } from '../harness/model.js';
+import { AREA_KEYS, AREAS, type Outcome, type Result, ROLE_ORDER, type WireEvent } from '../harness/model.js';
 import { formatTranscript } from '../harness/wire/transcript.js';
 import type { RunInfo } from './json.js';
 import { countOutcomes, OUTCOME_ORDER, OUTCOMES } from './symbols.js';
@@ -28,20 +28,36 @@ export function escapeHtml(text: string): string {
 const badge = (o: Outcome) =>
   `<span class="badge" style="background:${COLORS[o]}">${OUTCOMES[o].symbol} ${OUTCOMES[o].word}</span>`;
 
-/** One lane per connection: sends above the line, receipts below, FIN/RST as marks, to scale. */
+/** Proxy mode's upstream connections (u1, u2, ...): the origin's hop, drawn below the client's. */
+const upstreamLane = (lane: string) => /^u\d+$/.test(lane);
+
+/**
+ * One lane per connection: sends above the line, receipts below, FIN/RST as marks, to scale.
+ * In proxy mode the client's hop (c1, ...) and the origin's hop (u1, ...) are two bands on one clock.
+ */
 export function timelineSvg(events: readonly WireEvent[]): string {
   const wire = events.filter((e) => e.conn && e.type !== 'note');
-  const lanes = [...new Set(wire.map((e) => e.conn))];
+  const seen = [...new Set(wire.map((e) => e.conn))];
+  const lanes = [...seen.filter((l) => !upstreamLane(l)), ...seen.filter(upstreamLane)];
   if (lanes.length === 0) return '';
+  const twoHops = lanes.some(upstreamLane) && lanes.some((l) => !upstreamLane(l));
   const end = Math.max(1, ...events.map((e) => e.t));
   const W = 900;
   const left = 90;
   const laneH = 28;
-  const H = lanes.length * laneH + 24;
+  const gap = twoHops ? 14 : 0;
+  const H = lanes.length * laneH + 24 + gap;
   const x = (t: number) => left + (t / end) * (W - left - 10);
   const parts: string[] = [];
+  const firstUp = lanes.findIndex(upstreamLane);
+  if (twoHops) {
+    const yDiv = 14 + firstUp * laneH + gap / 2;
+    parts.push(`<line x1="0" y1="${yDiv}" x2="${W}" y2="${yDiv}" class="hop"/>`);
+    parts.push(`<text x="${W - 10}" y="${yDiv - 3}" class="axis" text-anchor="end">client ↔ proxy</text>`);
+    parts.push(`<text x="${W - 10}" y="${yDiv + 11}" class="axis" text-anchor="end">proxy ↔ origin</text>`);
+  }
   lanes.forEach((lane, i) => {
-    const y = 14 + i * laneH + laneH / 2;
+    const y = 14 + i * laneH + laneH / 2 + (twoHops && i >= firstUp ? gap : 0);
     const laneEvents = wire.filter((e) => e.conn === lane);
     const first = laneEvents[0]?.t ?? 0;
     const last = laneEvents[laneEvents.length - 1]?.t ?? first;
@@ -97,7 +113,7 @@ ${transcript}
 export function htmlReport(info: RunInfo, results: Result[]): string {
   const counts = countOutcomes(results.map((r) => r.outcome));
   const groups = new Map<string, Result[]>();
-  const order = (r: Result) => (r.scenario.role === 'server' ? 0 : 100) + AREA_KEYS.indexOf(r.scenario.area);
+  const order = (r: Result) => ROLE_ORDER[r.scenario.role] + AREA_KEYS.indexOf(r.scenario.area);
   for (const r of [...results].sort((a, b) => order(a) - order(b))) {
     const key = `${r.scenario.role}.${r.scenario.area}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
@@ -144,6 +160,7 @@ summary{cursor:pointer}.dur{color:#6e7781;float:right}
 table.facts th{text-align:left;vertical-align:top;color:#57606a;padding-right:1em;font-weight:500}table.facts td{word-break:break-word}
 pre.transcript{background:#f6f8fa;padding:.6em;overflow:auto;max-height:32em;font-size:12px;line-height:1.35}
 svg.timeline{background:#fbfbfc;border:1px solid #eaeef2;margin:.4em 0}
+.hop{stroke:#8c959f;stroke-dasharray:4 3}
 .lane{font:11px ui-monospace,monospace;fill:#57606a}.axis{font:10px sans-serif;fill:#8c959f}
 .life{stroke:#d0d7de;stroke-width:1}.send{fill:#0969da}.recv{fill:#1a7f37}.finr{stroke:#cf222e;stroke-width:2}
 .fins{stroke:#8250df;stroke-width:2;stroke-dasharray:3 2}.rst{font:bold 13px sans-serif;fill:#cf222e;text-anchor:middle}

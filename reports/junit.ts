@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import junitBuilder from 'junit-report-builder';
-import { AREA_KEYS, type Result } from '../harness/model.js';
+import { AREA_KEYS, type Result, ROLE_ORDER } from '../harness/model.js';
 import { confirmationLine, evidence, findingLine, ruleLine } from './text.js';
 
 // The package's default export is a builder instance; its type file does not resolve under nodenext.
@@ -52,7 +52,7 @@ export function xmlSafe(text: string): string {
 export function junitXml(results: Result[], name = 'keepalive-spec', strict = false): string {
   const builder = (junitBuilder as unknown as Builder).newBuilder().name(name);
   const groups = new Map<string, Result[]>();
-  const order = (r: Result) => (r.scenario.role === 'server' ? 0 : 100) + AREA_KEYS.indexOf(r.scenario.area);
+  const order = (r: Result) => ROLE_ORDER[r.scenario.role] + AREA_KEYS.indexOf(r.scenario.area);
   for (const r of [...results].sort((a, b) => order(a) - order(b))) {
     const key = `${r.scenario.role}.${r.scenario.area}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);

@@ -103,7 +103,7 @@ describe('the keepalive-spec command', function () {
     [['server', '--target', 'reference', '--timeout', '-5'], /--timeout/],
     [['server'], /exactly one of/],
     [['server', '--launch', 'true'], /must contain \{port\}/],
-    [['list', 'proxy'], /unknown role/],
+    [['list', 'gateway'], /unknown role/],
   ] as Array<[string[], RegExp]>) {
     it(`exits 2 on bad usage: ${args.join(' ')}`, async () => {
       const r = await run(args);
