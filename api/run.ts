@@ -12,6 +12,11 @@ import { TargetError, UsageError } from '../harness/errors.js';
 import type { Expectations } from '../harness/expectations.js';
 import type { Area, Result, Role, ScenarioInfo, TimingConfig } from '../harness/model.js';
 import { exitCodeOf } from '../harness/outcome.js';
+import {
+  type ProxyTargetSpec,
+  runProxySuite as runProxies,
+  startProxyTarget,
+} from '../harness/proxy-mode.js';
 import type { Reporter } from '../harness/reporter.js';
 import { defaultConcurrency } from '../harness/runner.js';
 import {
@@ -19,7 +24,6 @@ import {
   type ServerTargetSpec,
   startServerTarget,
 } from '../harness/server-mode.js';
-import { type ProxyTargetSpec, runProxySuite as runProxies, startProxyTarget } from '../harness/proxy-mode.js';
 import { runSession, type SessionEnd } from '../harness/session.js';
 import type { ClientTarget, ProxyTarget, Resources, ServerTarget } from '../harness/targets.js';
 import { clientScenarios, proxyScenarios, serverScenarios } from '../suites/index.js';

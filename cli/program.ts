@@ -535,7 +535,10 @@ where the target offers none they are skipped with the reason, never failed.`,
         'with <url>: the port on 127.0.0.1 the proxy forwards to; the harness listens there as the origin',
         positiveInt('--origin-port'),
       )
-      .option('--target <name>', 'start a built-in intermediary, test it, stop it (see: keepalive-spec targets)')
+      .option(
+        '--target <name>',
+        'start a built-in intermediary, test it, stop it (see: keepalive-spec targets)',
+      )
       .option(
         '--launch <cmd>',
         'start any proxy command; {port} is where it must listen, {origin} the host:port it must forward to',

@@ -17,7 +17,9 @@ const { values } = parseArgs({
     config: { type: 'string' },
   },
 });
-const file = values.config ? (JSON.parse(readFileSync(values.config, 'utf8')) as Record<string, unknown>) : {};
+const file = values.config
+  ? (JSON.parse(readFileSync(values.config, 'utf8')) as Record<string, unknown>)
+  : {};
 const port = Number(file.port ?? values.port ?? 0);
 const origin = String(file.origin ?? values.origin ?? '');
 if (!/^[^:]+:\d+$/.test(origin)) {
