@@ -1,14 +1,17 @@
-// The compliance matrix: npm run matrix [-- --server-only | --client-only] [--only name,name]
+// The compliance matrix: npm run matrix [-- --roles server,client,proxy] [--only name,name]
+//   (--server-only, --client-only, --proxy-only: one role)
 //
-// Runs the server suite against every installed server target and the client
-// suite against every installed client driver, one target at a time (real
-// programs compete for the CPU), through the built CLI. Writes
+// Runs the server suite against every installed server target, the client suite
+// against every installed client driver and the proxy suite against every installed
+// intermediary, one target at a time (real programs compete for the CPU), through
+// the built CLI. A role not run this time keeps the columns of its last run (the
+// JSON in out/matrix/, with that run's date), so the documents stay whole. Writes
 //   docs/matrix.md    targets x scenarios, outcome symbols, versions, date
 //   docs/matrix.html  the same, with every failure and warning's evidence and transcript
 //   docs/findings.md  the notable findings, explained, each with its transcript from this run
 // and keeps each run's JSON in out/matrix/.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
@@ -18,11 +21,14 @@ import { escapeHtml } from '../reports/html.js';
 import { OUTCOMES } from '../reports/symbols.js';
 import { CLIENT_TARGETS } from '../targets/clients/index.js';
 import { SERVER_TARGETS } from '../targets/index.js';
+import { PROXY_TARGETS } from '../targets/proxies/index.js';
 
 const { values } = parseArgs({
   options: {
     'server-only': { type: 'boolean', default: false },
     'client-only': { type: 'boolean', default: false },
+    'proxy-only': { type: 'boolean', default: false },
+    roles: { type: 'string' },
     only: { type: 'string' },
   },
 });
@@ -52,12 +58,25 @@ interface Column {
   description: string;
   results: Map<string, RunResult>;
   wallMs: number;
+  /** the day it ran (a column kept from an earlier run says so) */
+  date: string;
+}
+
+const ROLES: Role[] = ['server', 'client', 'proxy'];
+const HEADING: Record<Role, string> = {
+  server: 'Servers',
+  client: 'Clients',
+  proxy: 'Intermediaries (proxy mode)',
+};
+
+function targetsOf(role: Role) {
+  return role === 'server' ? SERVER_TARGETS : role === 'client' ? CLIENT_TARGETS : PROXY_TARGETS;
 }
 
 async function runTarget(role: Role, name: string, description: string): Promise<Column> {
   const json = join(OUT, `${role}-${name}.json`);
   const args = [CLI, role, '--target', name, '--json', json, '--quiet'];
-  if (role === 'server') args.push('--target-idle', '2');
+  if (role !== 'client') args.push('--target-idle', '2');
   const t0 = Date.now();
   const r = await execa('node', args, {
     reject: false,
@@ -66,11 +85,10 @@ async function runTarget(role: Role, name: string, description: string): Promise
   });
   if (r.exitCode === 2) throw new Error(`${role} ${name}: ${r.stderr.trim()}`);
   const report = JSON.parse(readFileSync(json, 'utf8')) as { results: RunResult[]; target: string };
-  const target =
-    role === 'server'
-      ? SERVER_TARGETS.find((t) => t.name === name)
-      : CLIENT_TARGETS.find((t) => t.name === name);
-  const version = target?.version?.() ?? 'unknown';
+  const version =
+    targetsOf(role)
+      .find((t) => t.name === name)
+      ?.version?.() ?? 'unknown';
   console.log(
     `${role} ${name} (${version}): ${Object.entries(countOf(report.results))
       .map(([k, v]) => `${v} ${k}`)
@@ -83,6 +101,30 @@ async function runTarget(role: Role, name: string, description: string): Promise
     description,
     results: new Map(report.results.map((x) => [x.id, x])),
     wallMs: Date.now() - t0,
+    date: new Date().toISOString().slice(0, 10),
+  };
+}
+
+/** The column of an earlier run of this target, from its JSON in out/matrix/, if there is one. */
+function keptColumn(role: Role, name: string, description: string): Column | undefined {
+  const json = join(OUT, `${role}-${name}.json`);
+  if (!existsSync(json)) return undefined;
+  const report = JSON.parse(readFileSync(json, 'utf8')) as {
+    results: RunResult[];
+    startedAt: string;
+    wallMs: number;
+  };
+  return {
+    role,
+    name,
+    version:
+      targetsOf(role)
+        .find((t) => t.name === name)
+        ?.version?.() ?? 'unknown',
+    description,
+    results: new Map(report.results.map((x) => [x.id, x])),
+    wallMs: report.wallMs,
+    date: report.startedAt.slice(0, 10),
   };
 }
 
@@ -106,13 +148,19 @@ function markdown(columns: Column[], date: string): string {
       .join(' · ') +
       '. Failures, warnings and harness errors link to their evidence and transcript in [matrix.html](matrix.html).',
     '',
-    'Built-in server targets run with a 2 s idle timeout. A failure is the program breaking the cited rule on the wire; each one was checked against its transcript before publishing.',
+    'Built-in server targets and intermediaries run with a 2 s idle timeout. A failure is the program breaking the cited rule on the wire; each one was checked against its transcript before publishing.',
     '',
   ];
-  for (const role of ['server', 'client'] as const) {
+  for (const role of ROLES) {
     const cols = columns.filter((c) => c.role === role);
     if (cols.length === 0) continue;
-    out.push(`## ${role === 'server' ? 'Servers' : 'Clients'}`, '');
+    const dates = [...new Set(cols.map((c) => c.date))].join(', ');
+    out.push(`## ${HEADING[role]}`, '', `Run on ${dates}.`, '');
+    if (role === 'proxy')
+      out.push(
+        'In proxy mode the harness is both the client and the origin of the intermediary, configured by its built-in target to forward to the harness; a verdict compares what the two hops carried.',
+        '',
+      );
     out.push('| target | version | pass | fail | warn | info | skip |', '|---|---|---|---|---|---|---|');
     for (const c of cols) {
       const n = countOf([...c.results.values()]);
@@ -159,7 +207,7 @@ function transcriptText(r: RunResult): string {
 
 function html(columns: Column[], date: string): string {
   const sections: string[] = [];
-  for (const role of ['server', 'client'] as const) {
+  for (const role of ROLES) {
     const cols = columns.filter((c) => c.role === role);
     if (cols.length === 0) continue;
     const ids = orderedIds(cols);
@@ -186,7 +234,7 @@ function html(columns: Column[], date: string): string {
       })
       .join('\n');
     sections.push(
-      `<h2>${role === 'server' ? 'Servers' : 'Clients'}</h2><table class="m"><tr><th>scenario</th>${head}</tr>${rows}</table>`,
+      `<h2>${HEADING[role]}</h2><table class="m"><tr><th>scenario</th>${head}</tr>${rows}</table>`,
     );
     const details = cols
       .flatMap((c) =>
@@ -202,7 +250,7 @@ ${r.finding.expected ? `<p><b>expected:</b> ${escapeHtml(r.finding.expected)}<br
           ),
       )
       .join('\n');
-    sections.push(`<h3>Evidence (${role}s)</h3>${details}`);
+    sections.push(`<h3>Evidence: ${HEADING[role].toLowerCase()}</h3>${details}`);
   }
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
@@ -220,7 +268,7 @@ function areaTable(columns: Column[], role: Role): string {
   const cols = columns.filter((c) => c.role === role);
   const areas = AREA_KEYS.filter((a) => cols.some((c) => [...c.results.values()].some((r) => r.area === a)));
   const lines = [
-    `| ${role === 'server' ? 'server' : 'client driver'} | ${areas.join(' | ')} |`,
+    `| ${role === 'server' ? 'server' : role === 'client' ? 'client driver' : 'intermediary'} | ${areas.join(' | ')} |`,
     `|---|${areas.map(() => ':-:').join('|')}|`,
   ];
   for (const c of cols) {
@@ -390,30 +438,36 @@ function findingsMarkdown(columns: Column[], date: string): string {
 
 const only = values.only?.split(',');
 const wanted = (name: string) => !name.startsWith('faulty:') && (!only || only.includes(name));
+const roles: Role[] = values.roles
+  ? (values.roles.split(',') as Role[])
+  : values['server-only']
+    ? ['server']
+    : values['client-only']
+      ? ['client']
+      : values['proxy-only']
+        ? ['proxy']
+        : ROLES;
 const columns: Column[] = [];
-if (!values['client-only'])
-  for (const t of SERVER_TARGETS.filter((t) => wanted(t.name))) {
-    if (t.installed && !t.installed()) {
-      console.log(`server ${t.name}: not installed (${t.install ?? t.requires}), left out`);
+for (const role of ROLES)
+  for (const t of targetsOf(role).filter((t) => wanted(t.name))) {
+    if (!roles.includes(role)) {
+      const kept = keptColumn(role, t.name, t.description);
+      if (kept) columns.push(kept);
       continue;
     }
-    columns.push(await runTarget('server', t.name, t.description));
-  }
-if (!values['server-only'])
-  for (const t of CLIENT_TARGETS.filter((t) => wanted(t.name))) {
     if (t.installed && !t.installed()) {
-      console.log(`client ${t.name}: not installed (${t.install ?? t.requires}), left out`);
+      console.log(`${role} ${t.name}: not installed (${t.install ?? t.requires}), left out`);
       continue;
     }
-    columns.push(await runTarget('client', t.name, t.description));
+    columns.push(await runTarget(role, t.name, t.description));
   }
 const date = new Date().toISOString().slice(0, 10);
 writeFileSync(join(DOCS, 'matrix.md'), markdown(columns, date));
 writeFileSync(join(DOCS, 'matrix.html'), html(columns, date));
-if (!only && !values['client-only'] && !values['server-only'])
-  writeFileSync(join(DOCS, 'findings.md'), findingsMarkdown(columns, date));
 if (!only) {
-  if (!values['client-only']) updateReadme('servers', areaTable(columns, 'server'));
-  if (!values['server-only']) updateReadme('clients', areaTable(columns, 'client'));
+  writeFileSync(join(DOCS, 'findings.md'), findingsMarkdown(columns, date));
+  updateReadme('servers', areaTable(columns, 'server'));
+  updateReadme('clients', areaTable(columns, 'client'));
+  updateReadme('proxies', areaTable(columns, 'proxy'));
 }
 console.log('docs/matrix.md and docs/matrix.html written');

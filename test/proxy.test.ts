@@ -1,7 +1,7 @@
 // Proxy mode through its public interfaces: the command, its errors, the API, and the
 // reports' view of two hops (both hops in one transcript, on one clock).
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -144,5 +144,29 @@ describe('proxy mode', function () {
     expect(svg).to.contain('client ↔ proxy');
     expect(svg).to.contain('proxy ↔ origin');
     expect(svg.indexOf('>c1<')).to.be.lessThan(svg.indexOf('>u1<'));
+  });
+});
+
+describe('the README example for nginx in proxy mode', function () {
+  this.timeout(120_000);
+  it('runs as written (docs/examples/nginx-proxy.conf.tmpl) and stops nginx', async function () {
+    if (!existsSync('/usr/sbin/nginx')) this.skip();
+    const template = join(import.meta.dirname, '..', 'docs', 'examples', 'nginx-proxy.conf.tmpl');
+    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    // The README shows the same file.
+    const shown = /```nginx\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(readFileSync(template, 'utf8')).to.contain(shown?.trim());
+    const r = await run([
+      'proxy',
+      '--launch',
+      '/usr/sbin/nginx -p /tmp -e stderr -c {config}',
+      '--config',
+      template,
+      '--grep',
+      'proxy-pipe-slow-first',
+      ...FAST,
+    ]);
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/launched: \/usr\/sbin\/nginx/);
   });
 });
