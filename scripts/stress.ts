@@ -1,8 +1,8 @@
-// npm run stress [-- --k N] [-- --rounds R] [-- --extra "<args>"]
+// npm run stress [-- --k N] [-- --rounds R] [-- --modes server,client,proxy] [-- --extra "<args>"]
 //
-// Robustness under load, as a CI runner sees it: K copies of the server suite
-// and K copies of the client suite run at once, all against the built-in
-// reference targets with --strict, so every fail or error is false. Prints
+// Robustness under load, as a CI runner sees it: K copies of the server suite,
+// K of the client suite and K of the proxy suite run at once, all against the
+// built-in reference targets with --strict, so every fail or error is false. Prints
 // each run's failures and errors (with their one-line reasons) and a total.
 // A measurement like `npm run bench`, not a mocha test.
 
@@ -16,6 +16,8 @@ const { values } = parseArgs({
   options: {
     k: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '1' },
+    /** which suites run K copies each (default all three) */
+    modes: { type: 'string', default: 'server,client,proxy' },
     /** extra CLI arguments for every run, e.g. "--concurrency 8" */
     extra: { type: 'string', default: '' },
   },
@@ -28,6 +30,17 @@ if (!Number.isInteger(K) || K < 1 || !Number.isInteger(ROUNDS) || ROUNDS < 1) {
 }
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'cli.js');
 const extra = values.extra.split(/\s+/).filter(Boolean);
+type Mode = 'server' | 'client' | 'proxy';
+const MODES = values.modes.split(',').filter(Boolean) as Mode[];
+if (MODES.some((m) => !['server', 'client', 'proxy'].includes(m))) {
+  console.error('--modes takes server, client and proxy, comma-separated');
+  process.exit(2);
+}
+const REFERENCE: Record<Mode, string> = {
+  server: 'reference',
+  client: 'reference',
+  proxy: 'reference-proxy',
+};
 
 interface RunSummary {
   name: string;
@@ -43,12 +56,12 @@ function reasonOf(finding: { kind: string; summary?: string; reason?: string }):
   return (finding.summary ?? finding.reason ?? finding.kind).replace(/\s+/g, ' ').slice(0, 140);
 }
 
-async function suite(name: string, mode: 'server' | 'client', dir: string): Promise<RunSummary> {
+async function suite(name: string, mode: Mode, dir: string): Promise<RunSummary> {
   const json = join(dir, `${name}.json`);
   const t0 = performance.now();
   const r = await execa(
     'node',
-    [CLI, mode, '--target', 'reference', '--strict', '--quiet', '--json', json, ...extra],
+    [CLI, mode, '--target', REFERENCE[mode], '--strict', '--quiet', '--json', json, ...extra],
     {
       reject: false,
       env: { CI: 'true' },
@@ -77,12 +90,11 @@ let total = 0;
 for (let round = 1; round <= ROUNDS; round++) {
   const dir = mkdtempSync(join(tmpdir(), 'ka-stress-'));
   try {
-    const runs = await Promise.all([
-      ...Array.from({ length: K }, (_, i) => suite(`server-${i + 1}`, 'server', dir)),
-      ...Array.from({ length: K }, (_, i) => suite(`client-${i + 1}`, 'client', dir)),
-    ]);
+    const runs = await Promise.all(
+      MODES.flatMap((mode) => Array.from({ length: K }, (_, i) => suite(`${mode}-${i + 1}`, mode, dir))),
+    );
     console.log(
-      `round ${round}/${ROUNDS}: ${2 * K} suites at once (K=${K}), --strict${extra.length ? ` ${extra.join(' ')}` : ''}`,
+      `round ${round}/${ROUNDS}: ${MODES.length * K} suites at once (K=${K} of ${MODES.join(', ')}), --strict${extra.length ? ` ${extra.join(' ')}` : ''}`,
     );
     for (const r of runs) {
       const fails = r.bad.filter((b) => b.outcome === 'fail').length;
