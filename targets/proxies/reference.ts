@@ -144,7 +144,8 @@ export class UpstreamPool {
   async acquire(): Promise<{ up: Upstream; reused: boolean }> {
     for (let up = this.idle.pop(); up; up = this.idle.pop()) {
       clearTimeout(up.idleTimer);
-      if (!up.ended && up.parser.idle) return { up, reused: true };
+      // Bytes that came while it idled (a stray response) would answer the next request: never reuse it.
+      if (!up.ended && up.parser.idle && !up.ready) return { up, reused: true };
       up.close();
     }
     return { up: await this.open(), reused: false };
@@ -168,7 +169,8 @@ export class UpstreamPool {
 
   /** Back into the pool, or closed if it cannot carry another request. */
   release(up: Upstream, reusable: boolean): void {
-    if (!reusable || up.ended || !up.parser.idle) {
+    // A complete message left untaken (bytes after a bodyless response) is not a clean boundary either.
+    if (!reusable || up.ended || !up.parser.idle || up.ready) {
       up.close();
       return;
     }
