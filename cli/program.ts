@@ -545,7 +545,7 @@ where the target offers none they are skipped with the reason, never failed.`,
       )
       .option(
         '--config <template>',
-        'with --launch: a config file template; its {port} and {origin} are filled in, and {config} in the command is the filled copy',
+        'with --launch: a config file template; its {port}, {origin} and {dir} are filled in, {config} in the command is the filled copy, {dir} its temporary directory',
       )
       .option('--target-idle <seconds>', 'idle timeout of a built-in intermediary', positiveSeconds, 2)
       .option(
@@ -566,7 +566,7 @@ nonce (/ksp-<nonce>/...), so scenarios can share the proxy and the origin at onc
 Examples:
   keepalive-spec proxy --target reference-proxy
   keepalive-spec proxy --launch "my-proxy --listen 127.0.0.1:{port} --upstream {origin}"
-  keepalive-spec proxy --launch "nginx -p /tmp -c {config} -g 'daemon off;'" --config nginx.conf.tmpl
+  keepalive-spec proxy --launch "nginx -p {dir} -c {config} -g 'daemon off;'" --config nginx.conf.tmpl
   keepalive-spec proxy http://127.0.0.1:8080/ --origin-port 9090`,
   );
   proxy.action(async (url: string | undefined, o: ProxyOptions) => setExit(await runProxy(url, o)));

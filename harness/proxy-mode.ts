@@ -24,7 +24,7 @@ export interface ProxyTargetSpec {
   target?: ProxyTarget;
   /** a command with {port} (where it listens) and {origin} (host:port it forwards to); {config} */
   launch?: string;
-  /** a configuration template: {port} and {origin} filled in, written to a file whose path is {config} */
+  /** a configuration template: {port}, {origin} and {dir} filled in, written to a file whose path is {config} */
   configTemplate?: string;
   /** idle timeout for built-in intermediaries (downstream and upstream) */
   targetIdleTimeoutMs?: number;
@@ -119,7 +119,8 @@ async function startIntermediary(spec: ProxyTargetSpec, origin: Origin): Promise
 
 /**
  * A proxy that reads a configuration file: the template's {port} and {origin} are filled
- * in once the port is chosen, and the command's {config} is the file's path.
+ * in once the port is chosen, and the command's {config} is the file's path. {dir} is the
+ * temporary directory that holds it (for pid files, logs, caches), removed at the end.
  */
 async function launchWithConfig(
   command: string,
@@ -138,9 +139,12 @@ async function launchWithConfig(
   const file = join(dir, basename(template).replace(/\.(tmpl|template|in)$/, ''));
   try {
     const port = await freePort();
-    writeFileSync(file, text.replaceAll('{origin}', origin.address).replaceAll('{port}', String(port)));
+    writeFileSync(
+      file,
+      text.replaceAll('{origin}', origin.address).replaceAll('{port}', String(port)).replaceAll('{dir}', dir),
+    );
     const running = await launchTarget(
-      command.replaceAll('{config}', file),
+      command.replaceAll('{config}', file).replaceAll('{dir}', dir),
       startupTimeoutMs,
       { origin: origin.address },
       port,

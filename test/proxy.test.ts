@@ -159,7 +159,7 @@ describe('the README example for nginx in proxy mode', function () {
     const r = await run([
       'proxy',
       '--launch',
-      '/usr/sbin/nginx -p /tmp -e stderr -c {config}',
+      '/usr/sbin/nginx -p {dir} -e stderr -c {config}',
       '--config',
       template,
       '--grep',
