@@ -5,6 +5,7 @@
 // finds its requests, and the upstream connections that carried them, among all
 // the others. Every upstream byte goes into one transcript, on one clock.
 
+import { setMaxListeners } from 'node:events';
 import { answer, ok, type Reply } from './reply.js';
 import type { HttpRequest } from './wire/parse.js';
 import { type ReceivedRequest, ScriptedServer, type ServerConn } from './wire/server.js';
@@ -42,6 +43,8 @@ export class Origin {
   port = 0;
 
   constructor() {
+    // Every upstream connection waits on this signal: many listeners, no leak.
+    setMaxListeners(0, this.ac.signal);
     this.server = new ScriptedServer(this.transcript, this.ac.signal, (conn) => void this.serve(conn), 'u');
   }
 

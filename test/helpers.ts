@@ -1,6 +1,6 @@
 // Shared by the tests: run scenarios against built-in targets through the same entry points the CLI uses.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { validateXML } from 'xmllint-wasm';
@@ -103,4 +103,33 @@ export async function expectValidJunit(file: string): Promise<string> {
     'JUnit XSD validation',
   ).to.deep.equal([]);
   return xml;
+}
+
+/** Live processes (not zombies) whose process group is one of `groups`. */
+export function survivors(groups: number[]): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const [state, , pgrp] = rest;
+    if (state !== 'Z' && groups.includes(Number(pgrp)))
+      found.push(`${pid} ${stat.slice(0, stat.lastIndexOf(')') + 1)}`);
+  }
+  return found;
+}
+
+export async function gone(groups: number[], withinMs: number): Promise<string[]> {
+  const until = Date.now() + withinMs;
+  let left = survivors(groups);
+  while (left.length && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 50));
+    left = survivors(groups);
+  }
+  return left;
 }

@@ -3,7 +3,7 @@
 // nothing behind: no process of its process groups (zombies aside), no temporary directory.
 // A target whose server is not installed is skipped. haproxy's backend runs compiled: `npm run build`.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { expect } from 'chai';
 import { startServerTarget, TargetError } from '../harness/server-mode.js';
 import type { RunningTarget, ServerTarget } from '../harness/targets.js';
@@ -14,7 +14,7 @@ import { Transcript } from '../harness/wire/transcript.js';
 import { CLIENT_TARGETS } from '../targets/clients/index.js';
 import { findServerTarget, SERVER_TARGETS } from '../targets/index.js';
 import { REAL_SERVERS } from '../targets/servers/real-targets.js';
-import { TEST_TIMING } from './helpers.js';
+import { gone, survivors, TEST_TIMING } from './helpers.js';
 
 /** One request on a fresh connection; its response, parsed strictly. */
 async function request(
@@ -41,35 +41,6 @@ async function request(
 
 const header = (res: HttpResponse, name: string) =>
   res.headers.find((h) => h.name.toLowerCase() === name)?.value;
-
-/** Live processes (not zombies) whose process group is one of `groups`. */
-function survivors(groups: number[]): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue; // gone meanwhile
-    }
-    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const [state, , pgrp] = rest;
-    if (state !== 'Z' && groups.includes(Number(pgrp)))
-      found.push(`${pid} ${stat.slice(0, stat.lastIndexOf(')') + 1)}`);
-  }
-  return found;
-}
-
-async function gone(groups: number[], withinMs: number): Promise<string[]> {
-  const until = Date.now() + withinMs;
-  let left = survivors(groups);
-  while (left.length && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 50));
-    left = survivors(groups);
-  }
-  return left;
-}
 
 describe('real server targets', function () {
   this.timeout(60_000);

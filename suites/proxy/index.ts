@@ -2,6 +2,7 @@ import type { ProxyScenario } from '../../harness/proxy-context.js';
 import { chunked } from './chunked.js';
 import { close } from './close.js';
 import { framing } from './framing.js';
+import { desyncs } from './framing-desync.js';
 import { smuggling } from './framing-smuggling.js';
 import { http10 } from './http10.js';
 import { persistence } from './persistence.js';
@@ -17,5 +18,6 @@ export const PROXY_SCENARIOS: ProxyScenario[] = [
   ...close,
   ...timeouts,
   ...framing,
+  ...desyncs,
   ...smuggling,
 ];

@@ -22,6 +22,7 @@ import {
   connectionOptions,
   fieldValues,
   type Header,
+  type HttpMessage,
   type HttpRequest,
   type HttpResponse,
   type ParseError,
@@ -216,15 +217,12 @@ export class DownstreamConnection {
     protected readonly socket: net.Socket,
     protected readonly proxy: ReferenceProxy,
   ) {
-    this.parser = new Parser({
-      kind: 'request',
-      onHead: (h) => {
-        this.heads.push(h as HttpRequest);
-        this.waiters.wake();
-      },
+    this.parser = this.requestParser((h) => {
+      this.heads.push(h as HttpRequest);
+      this.waiters.wake();
     });
     socket.on('data', (d: Buffer) => {
-      this.parser.push(d);
+      this.parser.push(this.incoming(d));
       this.waiters.wake();
     });
     socket.on('end', () => {
@@ -241,6 +239,14 @@ export class DownstreamConnection {
     void this.serve().catch(() => socket.destroy());
   }
 
+  /**
+   * The reader of the client's requests: the strict parser. (Called from the constructor, before a
+   * subclass's own fields exist: faulty proxies that read requests differently close over their settings.)
+   */
+  protected requestParser(onHead: (head: HttpMessage) => void): Parser {
+    return new Parser({ kind: 'request', onHead });
+  }
+
   protected get opts(): ReferenceProxyOptions {
     return this.proxy.opts;
   }
@@ -254,7 +260,8 @@ export class DownstreamConnection {
         this.ac.signal,
         false,
       );
-      if (head === 'timeout' || (head === 'stop' && !this.parser.error)) return this.finish();
+      if (head === 'timeout') return this.idleTimeout();
+      if (head === 'stop' && !this.parser.error) return this.finish();
       if (head === 'stop') {
         this.write(this.errorResponse(400, `bad request: ${this.parser.error!.message}`, true));
         return this.finish();
@@ -269,6 +276,11 @@ export class DownstreamConnection {
       if (this.ended && !ex.res) return this.finish();
       if (this.closeAfter(ex)) return this.finish();
     }
+  }
+
+  /** The client's bytes as the proxy's parser sees them (the reference: as they came). */
+  protected incoming(bytes: Buffer): Buffer {
+    return bytes;
   }
 
   /** Why a request is not forwarded at all (answered with this status, then the connection closes). */
@@ -318,6 +330,8 @@ export class DownstreamConnection {
     const limit = this.opts.responseTimeoutMs ?? 60_000;
     const bodyReady = () => !!this.parser.messages[index] || !!this.parser.error || this.ended;
     up.onChange = () => this.waiters.wake();
+    // Bytes of earlier responses on a reused connection do not count: only this request's answer does.
+    const bytesBefore = up.bytesIn;
     try {
       for (;;) {
         if (!bodySent && bodyReady()) {
@@ -335,7 +349,7 @@ export class DownstreamConnection {
         }
         const m = up.take();
         if (m && 'error' in m) {
-          if (m.error === 'ended' && up.bytesIn === 0) return 'lost';
+          if (m.error === 'ended' && up.bytesIn === bytesBefore) return 'lost';
           this.pool.release(up, false);
           this.write(this.errorResponse(502, this.badResponseWhy(m.error), true));
           return 'done';
@@ -365,12 +379,16 @@ export class DownstreamConnection {
         }
       }
     } catch (e) {
-      // The client went away: the upstream connection may be mid-message, never reuse it.
-      this.pool.release(up, false);
+      this.abandon(up);
       throw e;
     } finally {
       up.onChange = undefined;
     }
+  }
+
+  /** The client went away mid-exchange: the upstream connection may be mid-message, never reuse it. */
+  protected abandon(up: Upstream): void {
+    this.pool.release(up, false);
   }
 
   protected get pool(): UpstreamPool {
@@ -464,9 +482,14 @@ export class DownstreamConnection {
       status
     ];
     return Buffer.from(
-      `HTTP/1.1 ${status} ${reason ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${close ? 'Connection: close\r\n' : ''}\r\n${body}`,
+      `HTTP/1.1 ${status} ${reason ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body, 'latin1')}\r\n${close ? 'Connection: close\r\n' : ''}\r\n${body}`,
       'latin1',
     );
+  }
+
+  /** The client connection idled past the idle timeout: it ends gracefully (RFC 9112 §9.5). */
+  protected idleTimeout(): void {
+    this.finish();
   }
 
   protected write(bytes: Buffer): void {

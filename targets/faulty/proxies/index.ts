@@ -1,6 +1,7 @@
 import { chunkedFaults } from './chunked.js';
 import { closeFaults } from './close.js';
 import { framingFaults } from './framing.js';
+import { desyncFaults } from './framing-desync.js';
 import { smugglingFaults } from './framing-smuggling.js';
 import { http10Faults } from './http10.js';
 import { persistenceFaults } from './persistence.js';
@@ -17,5 +18,6 @@ export const FAULTY_PROXIES: FaultyProxy[] = [
   ...closeFaults,
   ...timeoutsFaults,
   ...framingFaults,
+  ...desyncFaults,
   ...smugglingFaults,
 ];
