@@ -49,6 +49,11 @@ function prove(
       await Promise.all(Array.from({ length: 6 }, worker));
     });
 
+    it('every faulty target has a name of its own', () => {
+      const names = faults.map((f) => f.name);
+      expect(names.filter((n, i) => names.indexOf(n) !== i)).to.deep.equal([]);
+    });
+
     it('every faulty target names only known scenarios', () => {
       const ids = new Set(scenarios.map((s) => s.id));
       for (const f of faults)

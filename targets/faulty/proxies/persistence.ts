@@ -48,13 +48,6 @@ class ForwardsFixedResponseFields extends DownstreamConnection {
   }
 }
 
-/** Closes every upstream connection after one exchange. */
-class NoReusePool extends UpstreamPool {
-  override release(up: Upstream, _reusable: boolean): void {
-    up.close();
-  }
-}
-
 /** Keeps an upstream connection in its pool although the origin's response said close. */
 class IgnoresOriginClose extends DownstreamConnection {
   protected override reuses(ex: Exchange): boolean {
@@ -108,13 +101,6 @@ export const persistenceFaults: FaultyProxy[] = [
     description:
       "forwards the origin's Keep-Alive, Proxy-Connection and Upgrade to the client when Connection does not name them",
     connection: ForwardsFixedResponseFields,
-  },
-  {
-    name: 'proxy-never-reuses-upstream',
-    breaks: [],
-    measures: ['proxy-per-upstream-reuse'],
-    description: 'opens a new upstream connection for every request and closes it after the response',
-    pool: (host, port, idleMs) => new NoReusePool(host, port, idleMs),
   },
   {
     name: 'proxy-reuses-after-origin-close',

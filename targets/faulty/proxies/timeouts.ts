@@ -112,7 +112,7 @@ export const timeoutsFaults: FaultyProxy[] = [
   {
     name: 'proxy-never-reuses-upstream',
     breaks: [],
-    measures: ['proxy-idle-upstream-reuse'],
+    measures: ['proxy-idle-upstream-reuse', 'proxy-per-upstream-reuse'],
     description: 'opens a new upstream connection for every request (no pool)',
     pool: (host, port, idleMs) => new NeverReuses(host, port, idleMs),
   },
