@@ -2,30 +2,22 @@
 // directory and logs in the temporary directory: static files, and CGI scripts for a chunked
 // stream, a POST that reads its body, an echo, a 204 and a slow answer.
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ServerTarget } from '../../harness/targets.js';
 import { findProgram, requireProgram, versionOf } from '../programs.js';
-import { CGI_RESOURCES, isRoot, makeTempDir, sh, startLaunched, writeDocroot, writeFiles } from './real.js';
+import {
+  CGI_RESOURCES,
+  isRoot,
+  makeTempDir,
+  sh,
+  startLaunched,
+  unprivileged,
+  writeDocroot,
+  writeFiles,
+} from './real.js';
 
 const MODULES = '/usr/lib/apache2/modules';
-
-/** As root, httpd's children must run as another user: the first of these that exists. */
-function unprivileged(): { user: string; group: string } {
-  let passwd = '';
-  let groups = '';
-  try {
-    passwd = readFileSync('/etc/passwd', 'utf8');
-    groups = readFileSync('/etc/group', 'utf8');
-  } catch {
-    // use the defaults
-  }
-  const has = (db: string, name: string) => db.split('\n').some((l) => l.startsWith(`${name}:`));
-  const user = ['www-data', 'nobody', 'daemon'].find((u) => has(passwd, u)) ?? 'nobody';
-  const group = [user, 'nogroup', 'nobody'].find((g) => has(groups, g)) ?? 'nogroup';
-  return { user, group };
-}
 
 export const APACHE_TARGET: ServerTarget = {
   name: 'apache',

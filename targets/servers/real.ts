@@ -10,6 +10,22 @@ import type { Resources, RunningTarget, ServerTargetOptions } from '../../harnes
 /** Is the harness running as root (servers that drop privileges need readable files then)? */
 export const isRoot = (): boolean => process.getuid?.() === 0;
 
+/** As root, a server's children (httpd's, squid's, tinyproxy's) run as another user: the first of these that exists. */
+export function unprivileged(): { user: string; group: string } {
+  let passwd = '';
+  let groups = '';
+  try {
+    passwd = readFileSync('/etc/passwd', 'utf8');
+    groups = readFileSync('/etc/group', 'utf8');
+  } catch {
+    // use the defaults
+  }
+  const has = (db: string, name: string) => db.split('\n').some((l) => l.startsWith(`${name}:`));
+  const user = ['www-data', 'nobody', 'daemon'].find((u) => has(passwd, u)) ?? 'nobody';
+  const group = [user, 'nogroup', 'nobody'].find((g) => has(groups, g)) ?? 'nogroup';
+  return { user, group };
+}
+
 /** The idle timeout in whole seconds, for servers that take no finer unit (rounded up, at least 1). */
 export const wholeSeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
@@ -222,3 +238,14 @@ export async function startLaunched(spec: LaunchedTargetSpec): Promise<RunningTa
     tempDir: spec.dir,
   };
 }
+
+// ---- intermediaries (proxy mode) ------------------------------------------------------------
+
+/** The host and port of a proxy target's origin, given as 'host:port'. */
+export function splitOrigin(origin: string): { host: string; port: number } {
+  const i = origin.lastIndexOf(':');
+  return { host: origin.slice(0, i), port: Number(origin.slice(i + 1)) };
+}
+
+/** How long a real proxy keeps an idle upstream connection: as the reference proxy (at least 1 s). */
+export const upstreamIdleMs = (idleTimeoutMs: number): number => Math.max(idleTimeoutMs, 1000);

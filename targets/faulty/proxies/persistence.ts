@@ -4,14 +4,7 @@ import {
   type HttpRequest,
   type HttpResponse,
 } from '../../../harness/wire/parse.js';
-import {
-  DownstreamConnection,
-  type Exchange,
-  endToEnd,
-  HOP_BY_HOP,
-  type Upstream,
-  UpstreamPool,
-} from '../../proxies/reference.js';
+import { DownstreamConnection, type Exchange, endToEnd, HOP_BY_HOP } from '../../proxies/reference.js';
 import type { FaultyProxy } from './types.js';
 
 /** Removes the fixed hop-by-hop fields but not the ones the client names in Connection. */
