@@ -1,8 +1,9 @@
-import { describeRead, describeResponse, expectResponse, fail } from '../../harness/check.js';
+import { describeRead, describeResponse, expectResponse, fail, skip } from '../../harness/check.js';
 import { satisfied } from '../../harness/model.js';
 import type { ProxyCtx, ProxyScenario } from '../../harness/proxy-context.js';
 import { ok } from '../../harness/reply.js';
 import type { Conn, ReadResult } from '../../harness/wire/conn.js';
+import { closedRightAfter, exchange } from './steps.js';
 
 export const pipelining: ProxyScenario[] = [
   {
@@ -27,8 +28,10 @@ export const pipelining: ProxyScenario[] = [
       const first = ctx.get(ctx.at('first'));
       const second = ctx.get(ctx.at('second'));
       await c.send([first, second]);
-      const r1 = expectResponse(await c.readResponse(), first.label);
-      const r2 = expectResponse(await c.readResponse(), second.label);
+      const reads = await readInOrder(c, 2);
+      await closedMidPipeline(ctx, ['first', 'second'], reads);
+      const r1 = expectResponse(reads[0]!, first.label);
+      const r2 = expectResponse(reads[1]!, second.label);
       const bodies = [r1, r2].map((r) => r.body.toString('latin1'));
       if (bodies[0] !== 'answer to first' || bodies[1] !== 'answer to second')
         fail({
@@ -73,6 +76,24 @@ function describeReads(names: readonly string[], reads: readonly ReadResult[]): 
         `${names[i]}: ${r.type === 'response' ? `${r.response.status}, body ${clip(r.response.body)}` : describeRead(r)}`,
     )
     .join('; ');
+}
+
+/**
+ * One root cause, one failure: a proxy that ends every client connection after one response
+ * (proxy-idle-no-silent-close judges that) leaves a pipeline unanswered, not out of order.
+ * When the connection ended between two responses, one plain GET on a new connection tells:
+ * if the proxy closes right after that too, the pipelining verdict is a skip naming the cause.
+ */
+async function closedMidPipeline(ctx: ProxyCtx, names: readonly string[], reads: readonly ReadResult[]) {
+  const answered = reads.filter((r) => r.type === 'response').length;
+  const last = reads[answered];
+  if (answered === 0 || last?.type !== 'end' || last.partialBytes !== 0) return;
+  const c = await ctx.connect();
+  await exchange(c, ctx.get(ctx.at('alone')));
+  if (await closedRightAfter(ctx, c))
+    skip(
+      `the proxy ends the client connection after every response (a plain GET alone too: see proxy-idle-no-silent-close), here after ${answered} of ${names.length} pipelined responses: nothing to judge the order by; ${describeReads(names, reads)}`,
+    );
 }
 
 /**
@@ -129,6 +150,7 @@ const fiveOrdered: ProxyScenario = {
     const c = await ctx.connect();
     await c.send(names.map((n) => ctx.get(ctx.at(n))));
     const reads = await readInOrder(c, names.length);
+    await closedMidPipeline(ctx, names, reads);
     expectOwnAnswers(ctx, names, reads, (n) => ({ status: 200, body: answerTo(n) }));
     const conns = new Set(ctx.arrivals().map((a) => a.conn));
     return satisfied(
@@ -168,6 +190,7 @@ const postInMiddle: ProxyScenario = {
       ctx.get(ctx.at('c')),
     ]);
     const reads = await readInOrder(c, names.length);
+    await closedMidPipeline(ctx, names, reads);
     expectOwnAnswers(ctx, names, reads, (n) => ({ status: 200, body: want(n) }));
     return satisfied(
       `GET a, POST b (${MIDDLE_BODY.length}-byte body) and GET c answered in order; origin: ${ctx.describeUpstream()}`,
@@ -195,6 +218,7 @@ const headInMiddle: ProxyScenario = {
     const c = await ctx.connect();
     await c.send([ctx.get(ctx.at('a')), ctx.head(ctx.at('b')), ctx.get(ctx.at('c'))]);
     const reads = await readInOrder(c, names.length);
+    await closedMidPipeline(ctx, names, reads);
     expectOwnAnswers(ctx, names, reads, (n) => ({ status: 200, body: n === 'b' ? '' : answerTo(n) }));
     const head = reads[1];
     return satisfied(
