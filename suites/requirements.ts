@@ -890,6 +890,14 @@ export const REQUIREMENTS: Requirement[] = [
     source: 'RFC 9112 §9.6',
   },
   {
+    id: 'PXPER-03',
+    title: 'The client connection persists although the origin closes after every response (measured)',
+    role: 'proxy',
+    level: 'INFO',
+    area: 'persistence',
+    source: 'RFC 9112 §9.3',
+  },
+  {
     id: 'PX10-01',
     title: "A proxy closes an HTTP/1.0 client's connection after the response",
     role: 'proxy',
@@ -912,6 +920,31 @@ export const REQUIREMENTS: Requirement[] = [
     level: 'MUST',
     area: 'http10',
     source: 'RFC 9110 §7.6.1',
+  },
+  {
+    id: 'PX10-04',
+    title:
+      "After a response that ends an HTTP/1.0 client's connection, its second request is neither forwarded nor answered",
+    role: 'proxy',
+    level: 'MUST NOT',
+    area: 'http10',
+    source: 'RFC 9112 §9.3',
+  },
+  {
+    id: 'PX10-05',
+    title: 'An upstream connection whose HTTP/1.0 response had no keep-alive carries no further request',
+    role: 'proxy',
+    level: 'MUST',
+    area: 'http10',
+    source: 'RFC 9112 §9.3',
+  },
+  {
+    id: 'PX10-06',
+    title: 'An upstream connection that brought an HTTP/1.0 response with Transfer-Encoding is not reused',
+    role: 'proxy',
+    level: 'MUST',
+    area: 'http10',
+    source: 'RFC 9112 §6.1',
   },
   {
     id: 'PXCLOSE-01',
@@ -945,6 +978,22 @@ export const REQUIREMENTS: Requirement[] = [
     level: 'MUST',
     area: 'close',
     source: 'RFC 9112 §9.2',
+  },
+  {
+    id: 'PXCLOSE-05',
+    title: 'A proxy response that says close is followed by the end of the client connection',
+    role: 'proxy',
+    level: 'MUST',
+    area: 'close',
+    source: 'RFC 9112 §9.6',
+  },
+  {
+    id: 'PXCLOSE-06',
+    title: 'A request pipelined behind one with Connection: close is neither forwarded nor answered',
+    role: 'proxy',
+    level: 'MUST NOT',
+    area: 'close',
+    source: 'RFC 9112 §9.6',
   },
   {
     id: 'PXPIPE-01',
@@ -1207,5 +1256,13 @@ export const REQUIREMENTS: Requirement[] = [
     level: 'MUST',
     area: 'chunked',
     source: 'RFC 9112 §7.1',
+  },
+  {
+    id: 'PXCHUNK-05',
+    title: 'A limit on the length of chunk extensions (measured)',
+    role: 'proxy',
+    level: 'INFO',
+    area: 'chunked',
+    source: 'RFC 9112 §7.1.1',
   },
 ];

@@ -4,9 +4,10 @@
 // reads it (chunked again, or with a length), and `next` as a request of its own; the
 // client gets both answers in order. Variants: extensions, leading zeros and `000`,
 // trailers, a last-chunk that comes late, and chunk data that looks like a terminator.
+// Last, a measurement: whether the proxy limits the length of chunk extensions.
 
 import { describeRead, fail, skip } from '../../harness/check.js';
-import { satisfied } from '../../harness/model.js';
+import { measured, satisfied } from '../../harness/model.js';
 import type { ProxyScenario } from '../../harness/proxy-context.js';
 import { ok } from '../../harness/reply.js';
 import { rawRequest } from '../../harness/wire/build.js';
@@ -137,6 +138,78 @@ function chunkedCase(o: ChunkedCase): ProxyScenario {
   };
 }
 
+// ---- PXCHUNK-05: a limit on chunk extensions (measured) -----------------------------------------
+
+/** Longer than the chunk-line limits of common parsers (4–8 KiB), small enough to arrive in one read. */
+const EXT_BYTES = 16 * 1024;
+
+const extLimit: ProxyScenario = {
+  id: 'proxy-chunk-ext-limit',
+  role: 'proxy',
+  area: 'chunked',
+  level: 'INFO',
+  rfc: 'RFC 9112 §7.1.1',
+  covers: ['PXCHUNK-05'],
+  title: `a ${EXT_BYTES / 1024} KiB chunk extension: refused with a 4xx, or accepted and the content forwarded (measured)`,
+  async run(ctx) {
+    ctx.needsPost();
+    ctx.serve((req) => ok(answerTo(nameOf(req.msg.target))));
+    const head = `POST ${ctx.at('post')} HTTP/1.1\r\nHost: ${ctx.target.authority}\r\nTransfer-Encoding: chunked\r\n\r\n`;
+    const c = await ctx.connect();
+    await c.send(rawRequest(`${head}5;ks=${'a'.repeat(EXT_BYTES - 4)}\r\nhello\r\n0\r\n\r\n`, 'POST'));
+    const r = await c.readResponse();
+    const read = `the client got ${describeRead(r)}`;
+    const broken = upstreamParseError(ctx);
+    // The origin's own chunk-line limit: the proxy forwarded the extension as received, which it may.
+    if (broken?.error.code === 'chunk-ext-too-long')
+      fail({
+        summary: `the proxy accepted a ${EXT_BYTES}-byte chunk extension and forwarded it as received (the origin's parser stopped on its length)`,
+        expected:
+          'a 4xx once chunk extensions exceed a reasonable amount (RFC 9112 §7.1.1: a server "ought to limit the total length of chunk extensions received in a request")',
+        seen: `${broken.conn} stopped near ${broken.near}; ${read}`,
+        level: 'INFO',
+      });
+    if (broken)
+      fail({
+        summary: `the proxy forwarded the chunked POST with a long extension in a form the origin's parser stops on (${broken.error.message})`,
+        expected: 'the body decoded and framed again, or the request refused',
+        seen: `${broken.conn} stopped near ${broken.near}; ${read}; origin: ${ctx.describeUpstream()}`,
+        level: 'MUST',
+      });
+    const answered = r.type === 'response' && r.response.status < 400;
+    const [post] = answered ? await ctx.waitArrivals(1, ctx.timing.timeoutMs, 'post') : ctx.arrivals('post');
+    if (post) {
+      const got = post.req.msg.body.toString('latin1');
+      if (got !== 'hello')
+        fail({
+          summary: `the origin received the chunked POST with a long extension with a different body`,
+          expected: 'the decoded content, 5 bytes: "hello"',
+          seen: `${describeArrival(post)} with ${got.length} bytes: ${clip(got)}; ${read}`,
+          level: 'MUST',
+        });
+      fail({
+        summary: `the proxy accepted a ${EXT_BYTES}-byte chunk extension: no limit on chunk extensions up to that length`,
+        expected:
+          'a 4xx once chunk extensions exceed a reasonable amount (RFC 9112 §7.1.1: a server "ought to limit the total length of chunk extensions received in a request")',
+        seen: `the origin received the content "hello" (${describeArrival(post)}, ${post.req.msg.framing.kind}); ${read}`,
+        level: 'INFO',
+      });
+    }
+    if (r.type === 'response' && r.response.status >= 400 && r.response.status < 500)
+      return measured(
+        `the proxy refused a ${EXT_BYTES}-byte chunk extension with ${r.response.status}; nothing reached the origin`,
+        r.response.status,
+      );
+    if (r.type === 'response' || r.type === 'malformed')
+      return measured(
+        `the proxy answered a ${EXT_BYTES}-byte chunk extension with ${describeRead(r)}; nothing reached the origin complete`,
+      );
+    return measured(
+      `the proxy did not forward a ${EXT_BYTES}-byte chunk extension: ${read}; nothing reached the origin complete`,
+    );
+  },
+};
+
 export const chunked: ProxyScenario[] = [
   chunkedCase({
     id: 'proxy-chunk-body-intact',
@@ -203,4 +276,5 @@ export const chunked: ProxyScenario[] = [
     },
     content: (hidden) => `hello0\r\n\r\n${hidden}`,
   }),
+  extLimit,
 ];

@@ -2,10 +2,11 @@
 // mid-response. The client hop is judged by when it closes; the upstream hop by what
 // the proxy sends, or does not send, on the connection that carried the close.
 
-import { describeResponse, fail, saysClose } from '../../harness/check.js';
+import { describeResponse, expectResponse, fail, saysClose } from '../../harness/check.js';
 import { satisfied } from '../../harness/model.js';
 import type { ProxyCtx, ProxyScenario } from '../../harness/proxy-context.js';
 import { ok } from '../../harness/reply.js';
+import type { Req } from '../../harness/wire/build.js';
 import type { HttpResponse } from '../../harness/wire/parse.js';
 import { arrived, exchange, expectClosedAfter, graceMs } from './steps.js';
 
@@ -183,6 +184,60 @@ export const close: ProxyScenario[] = [
       } finally {
         release();
       }
+    },
+  },
+  {
+    id: 'proxy-close-announced-closes',
+    role: 'proxy',
+    area: 'close',
+    level: 'MUST',
+    rfc: 'RFC 9112 §9.6',
+    covers: ['PXCLOSE-05'],
+    title:
+      "a proxy response that says close (the origin's close relayed, say) is followed by the end of the client connection",
+    async run(ctx) {
+      serveNamed(ctx, {
+        closing: () => ({ ...ok(answerTo('closing'), [['Connection', 'close']]), after: 'close' }),
+      });
+      const c = await ctx.connect();
+      const res = await exchange(c, ctx.get(ctx.at('closing')));
+      // Not saying close is the proxy's choice: its client connection then persists, nothing to judge here.
+      if (!saysClose(res))
+        return satisfied(
+          `${describeResponse(res)}: the origin's close stayed on the upstream hop (origin: ${ctx.describeUpstream()})`,
+        );
+      const end = await expectClosedAfter(ctx, c, res, 'after a response that said Connection: close');
+      return satisfied(`${describeResponse(res)}, then ${end.text}`);
+    },
+  },
+  {
+    id: 'proxy-close-pipelined-after-close',
+    role: 'proxy',
+    area: 'close',
+    level: 'MUST NOT',
+    rfc: 'RFC 9112 §9.6',
+    covers: ['PXCLOSE-06'],
+    title: 'a request the client wrote behind one with Connection: close is neither forwarded nor answered',
+    async run(ctx) {
+      const c = await ctx.connect();
+      const bye = ctx.get(ctx.at('bye'), [['Connection', 'close']]);
+      const after = ctx.get(ctx.at('after'));
+      await c.send([bye, after] as Req[]);
+      const res = expectResponse(await c.readResponse(), bye.label);
+      const end = await expectClosedAfter(
+        ctx,
+        c,
+        res,
+        `after the response to a request with Connection: close (${after.label} was written behind it)`,
+      );
+      const forwarded = await ctx.waitArrivals(1, graceMs(ctx), 'after');
+      if (forwarded.length > 0)
+        fail({
+          summary: `the proxy forwarded ${after.label}, which the client wrote behind a request with Connection: close`,
+          expected: 'nothing read after the request that said close processed: only that request forwarded',
+          seen: `client: ${describeResponse(res)}, then ${end.text}; origin: ${ctx.describeUpstream()}`,
+        });
+      return satisfied(`${describeResponse(res)}, then ${end.text}; ${after.label} was not forwarded`);
     },
   },
 ];

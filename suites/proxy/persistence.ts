@@ -1,4 +1,4 @@
-import { describeResponse, fail } from '../../harness/check.js';
+import { describeResponse, fail, saysClose } from '../../harness/check.js';
 import { type Level, measured, satisfied } from '../../harness/model.js';
 import type { ProxyScenario } from '../../harness/proxy-context.js';
 import { ok } from '../../harness/reply.js';
@@ -262,6 +262,41 @@ export const persistence: ProxyScenario[] = [
           seen: `origin: ${ctx.describeUpstream()}`,
         });
       return satisfied(`${first.conn} retired after the origin's close (${ctx.describeUpstream()})`);
+    },
+  },
+  {
+    id: 'proxy-per-client-survives-origin-close',
+    role: 'proxy',
+    area: 'persistence',
+    level: 'INFO',
+    rfc: 'RFC 9112 §9.3',
+    covers: ['PXPER-03'],
+    title:
+      'the client connection carries sequential requests although the origin closes its connection after every response (measured)',
+    async run(ctx) {
+      ctx.serve((req) => ({
+        ...ok(`answer to ${req.msg.target}`, [['Connection', 'close']]),
+        after: 'close',
+      }));
+      const n = 3;
+      const c = await ctx.connect();
+      const seen: string[] = [];
+      for (let i = 1; i <= n; i++) {
+        const res = await exchange(c, ctx.get(ctx.at(`seq${i}`)));
+        seen.push(`seq${i}: ${describeResponse(res)}`);
+        // Persistence is per hop: the origin's close ends the upstream connection only. Ending the client's too is allowed.
+        if (i < n && saysClose(res))
+          fail({
+            summary: `the proxy announced the end of ${c.label} after seq${i}, whose upstream connection the origin closed`,
+            expected:
+              "the client connection kept for the next request (the origin's close is about the upstream hop)",
+            seen: `${seen.join('; ')}; origin: ${ctx.describeUpstream()}`,
+          });
+      }
+      return measured(
+        `${n} requests answered on ${c.label} although the origin closed after each (${seen.join('; ')}); origin: ${ctx.describeUpstream()}`,
+        n,
+      );
     },
   },
 ];

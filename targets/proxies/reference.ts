@@ -462,6 +462,8 @@ export class DownstreamConnection {
     if (res.framing.kind === 'close-delimited') return false;
     if (connectionOptions(res.headers).has('close')) return false;
     if (res.version === 'HTTP/1.0' && !connectionOptions(res.headers).has('keep-alive')) return false;
+    // An HTTP/1.0 message with Transfer-Encoding has faulty framing: close after it (RFC 9112 §6.1).
+    if (res.version === 'HTTP/1.0' && fieldValues(res.headers, 'transfer-encoding').length > 0) return false;
     return true;
   }
 

@@ -67,4 +67,12 @@ export const chunkedFaults: FaultyProxy[] = [
       'ends a chunked request body at the first "0 CRLF CRLF" in its bytes instead of following the chunk sizes',
     connection: laxProxy({ chunkedEnd: 'scan' }, 'reframed'),
   },
+  {
+    name: 'proxy-chunk-ext-unlimited',
+    breaks: [],
+    measures: ['proxy-chunk-ext-limit'],
+    description:
+      'reads chunk lines of up to 1 MiB: a chunk extension of any reasonable-looking size is accepted, and the body forwarded',
+    connection: laxProxy({ chunkLineLimit: 1 << 20 }, 'reframed'),
+  },
 ];

@@ -81,6 +81,22 @@ class ReleasesAtClientClose extends DownstreamConnection {
   }
 }
 
+/** Serves the requests a client wrote behind one with Connection: close before it closes. */
+class ServesPastClose extends DownstreamConnection {
+  protected override closeAfter(ex: Exchange): boolean {
+    const i = this.heads.indexOf(ex.req);
+    if (saidClose(ex.req) && ex.res && !ex.early && i >= 0 && this.heads.length > i + 1) return false;
+    return super.closeAfter(ex);
+  }
+}
+
+/** Relays the origin's close to the client in its response, but keeps the client connection open. */
+class AnnouncesOriginClose extends DownstreamConnection {
+  protected override responseBytes(res: HttpResponse, req: HttpRequest, close: boolean): Buffer {
+    return super.responseBytes(res, req, close || connectionOptions(res.headers).has('close'));
+  }
+}
+
 export const closeFaults: FaultyProxy[] = [
   {
     name: 'proxy-ignores-client-close',
@@ -109,5 +125,19 @@ export const closeFaults: FaultyProxy[] = [
       'returns the upstream connection to its pool when the client leaves mid-response, with the rest of the body still in it',
     connection: ReleasesAtClientClose,
     pool: (host, port, idleMs) => new KeepsAbandonedPool(host, port, idleMs),
+  },
+  {
+    name: 'proxy-announces-close-keeps-open',
+    breaks: ['proxy-close-announced-closes'],
+    description:
+      'says Connection: close to the client when the origin did, but keeps the client connection open for more requests',
+    connection: AnnouncesOriginClose,
+  },
+  {
+    name: 'proxy-serves-past-close',
+    breaks: ['proxy-close-pipelined-after-close'],
+    description:
+      'forwards and answers the requests a client pipelined behind one with Connection: close before closing',
+    connection: ServesPastClose,
   },
 ];

@@ -41,7 +41,11 @@ const FOLD = '{obs-fold}';
 /** Accepts an obs-fold and forwards the field still folded. */
 class ForwardsObsFold extends DownstreamConnection {
   protected override incoming(bytes: Buffer): Buffer {
-    return Buffer.from(latin1(bytes).replace(/\r\n([ \t])/g, `${FOLD}$1`), 'latin1');
+    // Only the header section: a CRLF and a space inside a body are data.
+    const text = latin1(bytes);
+    const end = text.indexOf('\r\n\r\n');
+    const head = end < 0 ? text : text.slice(0, end);
+    return Buffer.from(head.replace(/\r\n([ \t])/g, `${FOLD}$1`) + text.slice(head.length), 'latin1');
   }
   protected override requestFields(req: HttpRequest): Header[] {
     return super.requestFields(req).map((h) => ({ name: h.name, value: h.value.replaceAll(FOLD, '\r\n') }));

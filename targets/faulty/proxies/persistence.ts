@@ -49,6 +49,13 @@ class IgnoresOriginClose extends DownstreamConnection {
   }
 }
 
+/** Ends the client connection (announced) whenever the origin's response said close. */
+class EndsClientWithOrigin extends DownstreamConnection {
+  protected override closeAfter(ex: Exchange): boolean {
+    return super.closeAfter(ex) || (!!ex.res && connectionOptions(ex.res.headers).has('close'));
+  }
+}
+
 export const persistenceFaults: FaultyProxy[] = [
   {
     name: 'proxy-forwards-connection-named',
@@ -101,5 +108,13 @@ export const persistenceFaults: FaultyProxy[] = [
     description:
       "pools an upstream connection for further requests although the origin's response said close",
     connection: IgnoresOriginClose,
+  },
+  {
+    name: 'proxy-ends-client-with-origin',
+    breaks: [],
+    measures: ['proxy-per-client-survives-origin-close'],
+    description:
+      "closes the client connection (saying close) whenever the origin's response said close: client persistence lasts one upstream connection",
+    connection: EndsClientWithOrigin,
   },
 ];
