@@ -71,6 +71,7 @@ interface ServerOptions extends CommonOptions {
   noContentPath?: string;
   slowPath?: string;
   echoPath?: string;
+  wsPath?: string;
   targetIdle: number;
   startupTimeout: number;
 }
@@ -268,6 +269,7 @@ async function runServer(url: string | undefined, o: ServerOptions): Promise<num
           noContentPath: o.noContentPath,
           slowPath: o.slowPath,
           echoPath: o.echoPath,
+          wsPath: o.wsPath,
         },
       }),
     o,
@@ -496,6 +498,11 @@ Examples:
       .option(
         '--echo-path <path>',
         'a resource that echoes a POST body (truncated-body checks)',
+        resourcePath,
+      )
+      .option(
+        '--ws-path <path>',
+        'a resource that speaks WebSocket (the upgrade area: handshake, ping, close)',
         resourcePath,
       )
       .option('--target-idle <seconds>', 'idle timeout of a built-in target', positiveSeconds, 2)

@@ -1,6 +1,6 @@
 // The vocabulary shared by the engine, the suites and the reports.
 
-/** The seven areas (docs/cli.md); the keys are fixed, the order is the report order. */
+/** The eight areas (docs/cli.md); the keys are fixed, the order is the report order. */
 export const AREAS = {
   http10: 'HTTP/1.0 requests and responses, Connection: keep-alive, the Keep-Alive header',
   persistence: 'HTTP/1.1 default persistence: sequential exchanges on one connection',
@@ -10,6 +10,8 @@ export const AREAS = {
   timeouts: 'idle timeouts, graceful close, Keep-Alive: timeout/max, stale connections, retries',
   framing:
     'message length rules: Content-Length, HEAD/204/304, CL+TE, invalid CL, unread bodies, 100-continue',
+  upgrade:
+    'Upgrade and WebSocket: a declined upgrade keeps the connection, the 101 hand-over, WebSocket ping, pong and close on a kept connection',
 } as const;
 
 export type Area = keyof typeof AREAS;

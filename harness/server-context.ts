@@ -33,6 +33,7 @@ const RESOURCE_OPTION: Record<ResourceKind, string> = {
   slowPath: '--slow-path',
   noContentPath: '--no-content-path',
   echoPath: '--echo-path',
+  wsPath: '--ws-path',
 };
 
 /** What the target offers none of: "the target offers no <what>". */
@@ -43,6 +44,7 @@ const RESOURCE_WHAT: Record<ResourceKind, string> = {
   slowPath: 'slow resource',
   noContentPath: 'resource that answers 204',
   echoPath: 'resource that echoes a POST body',
+  wsPath: 'WebSocket resource',
 };
 
 export class ServerCtx {

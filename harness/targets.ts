@@ -16,6 +16,8 @@ export interface Resources {
   noContentPath?: string;
   /** echoes a POST body */
   echoPath?: string;
+  /** speaks WebSocket: answers a valid opening handshake with 101 (RFC 6455) */
+  wsPath?: string;
 }
 
 export interface RunningTarget {

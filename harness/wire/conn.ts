@@ -10,6 +10,7 @@ import { connectionOptions, fieldValues, type HttpResponse, type ParseError, Par
 import { TlsTap } from './tls-tap.js';
 import type { Transcript } from './transcript.js';
 import { Aborted, Waiters } from './wait.js';
+import { decodeFrame, describeFrame, encodeFrame, type Frame, type FrameSpec } from './websocket.js';
 
 export { Aborted };
 
@@ -43,6 +44,13 @@ export type ReadResult =
     }
   | { type: 'timeout'; waitedMs: number; state: string; partialBytes: number; interim: HttpResponse[] }
   | { type: 'malformed'; error: ParseError; interim: HttpResponse[] };
+
+/** After a 101: the next WebSocket frame, or why there is none. */
+export type FrameResult =
+  | { type: 'frame'; frame: Frame; at: number }
+  | { type: 'end'; how: 'fin' | 'rst'; at: number; partialBytes: number }
+  | { type: 'timeout'; waitedMs: number; partialBytes: number }
+  | { type: 'malformed'; error: string };
 
 export interface EndObservation {
   how: 'fin' | 'rst' | 'open';
@@ -180,6 +188,8 @@ export class Conn {
   private readPaused = false;
   private destroyed = false;
   private lastError?: string;
+  /** bytes after a 101 not yet decoded into WebSocket frames */
+  private wsBuf: Buffer = Buffer.alloc(0);
 
   constructor(
     readonly socket: net.Socket,
@@ -403,7 +413,8 @@ export class Conn {
     const r = await this.until<ReadResult>(() => {
       while (this.parser.messages.length > 0) {
         const m = this.parser.messages.shift() as HttpResponse;
-        if (m.interim && !opts.keepInterim) {
+        // A 101 ends HTTP on the connection: it is the answer, not an interim response.
+        if (m.interim && m.status !== 101 && !opts.keepInterim) {
           interim.push(m);
           continue;
         }
@@ -526,6 +537,48 @@ export class Conn {
     return undefined;
   }
 
+  /** True once a 101 switched the connection away from HTTP. */
+  get upgraded(): boolean {
+    return this.parser.upgraded;
+  }
+
+  /** After a 101: send one WebSocket frame (masked, as a client must: RFC 6455 §5.3, unless said otherwise). */
+  async sendFrame(spec: FrameSpec): Promise<SendResult> {
+    const bytes = encodeFrame({ mask: true, ...spec });
+    const sent = decodeFrame(bytes);
+    if ('frame' in sent) this.note(`WebSocket frame sent: ${describeFrame(sent.frame)}`);
+    return this.sendNow([bytes], {});
+  }
+
+  /** After a 101: the next WebSocket frame the peer sent, decoded strictly (RFC 6455 §5.2). */
+  async readFrame(opts: { timeoutMs?: number } = {}): Promise<FrameResult> {
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const started = this.now();
+    const r = await this.until<FrameResult>(() => {
+      if (this.parser.upgraded) this.wsBuf = Buffer.concat([this.wsBuf, this.parser.takeRest()]);
+      const d = decodeFrame(this.wsBuf);
+      if ('frame' in d) {
+        this.wsBuf = this.wsBuf.subarray(d.frame.size);
+        this.note(`WebSocket frame received: ${describeFrame(d.frame)}`);
+        return { type: 'frame', frame: d.frame, at: this.now() };
+      }
+      if ('error' in d) return { type: 'malformed', error: d.error };
+      if (this.ended || this.destroyed) {
+        const rstFirst = this.rstAt !== undefined && (this.finAt === undefined || this.rstAt < this.finAt);
+        return {
+          type: 'end',
+          how: rstFirst ? 'rst' : 'fin',
+          at: (rstFirst ? this.rstAt : this.finAt) ?? this.now(),
+          partialBytes: this.wsBuf.length,
+        };
+      }
+      return undefined;
+    }, timeoutMs);
+    if (r !== 'timeout') return r;
+    this.transcript.record(this.label, 'timeout', `no complete WebSocket frame within ${timeoutMs} ms`);
+    return { type: 'timeout', waitedMs: this.now() - started, partialBytes: this.wsBuf.length };
+  }
+
   /** A hint only (REQUIREMENTS harness note 1): true if no FIN/RST arrives within `ms`. */
   async staysOpen(ms: number): Promise<boolean> {
     const r = await this.until(() => (this.ended || this.destroyed ? true : undefined), ms);
@@ -622,6 +675,8 @@ export class Conn {
   private checkEnd(how: 'FIN' | 'RST'): void {
     const last = this.lastFinal;
     if (!this.observe || !last || this.sentFin || this.endChecked || this.readPaused) return;
+    // After a 101 the connection belongs to another protocol: its end is not an HTTP close.
+    if (this.parser.upgraded) return;
     this.endChecked = true;
     const { res, req } = last;
     const grace = this.graceMs;

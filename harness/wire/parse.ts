@@ -102,6 +102,12 @@ export interface ParserOptions {
   maxChunkLineBytes?: number;
   /** called when a message's header section is complete, before its body (100-continue) */
   onHead?: (head: HttpMessage) => void;
+  /**
+   * Requests: stop after a request that offers an upgrade (Upgrade named in Connection), until
+   * the server decides: resume() parses on as HTTP (declined), takeRest() hands the bytes
+   * behind the request to the new protocol (101).
+   */
+  holdUpgrades?: boolean;
 }
 
 type State =
@@ -151,6 +157,11 @@ export function hasField(headers: Header[], name: string): boolean {
   return fieldValue(headers, name) !== undefined;
 }
 
+/** The message offers an upgrade: Upgrade present and named in Connection (RFC 9110 §7.8). */
+export function offersUpgrade(headers: Header[]): boolean {
+  return fieldValues(headers, 'upgrade').length > 0 && connectionOptions(headers).has('upgrade');
+}
+
 /** Connection options, lower-cased (RFC 9110 §7.6.1: case-insensitive tokens in a list, on any number of lines). */
 export function connectionOptions(headers: Header[]): Set<string> {
   return new Set(fieldValues(headers, 'connection').map((v) => v.toLowerCase()));
@@ -195,6 +206,7 @@ export class Parser {
   private readonly maxHeaderBytes: number;
   private readonly maxChunkLine: number;
   private readonly onHead?: (head: HttpMessage) => void;
+  private readonly holdUpgrades: boolean;
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
   /** stream offset of buf[0] */
@@ -210,6 +222,27 @@ export class Parser {
     this.maxHeaderBytes = opts.maxHeaderBytes ?? 64 * 1024;
     this.maxChunkLine = opts.maxChunkLineBytes ?? (this.lenient ? 1024 * 1024 : 4096);
     this.onHead = opts.onHead;
+    this.holdUpgrades = opts.holdUpgrades ?? false;
+  }
+
+  /** After a held upgrade offer that the server declined: go on parsing HTTP. */
+  resume(): void {
+    if (this.state !== 'upgraded' || this.kind !== 'request') return;
+    this.state = 'start';
+    // The peer may have finished sending while the offer was held: parse what came, then the end.
+    const ended = this.ended;
+    this.ended = false;
+    this.push(Buffer.alloc(0), true);
+    if (ended) this.end();
+  }
+
+  /** After a 101 (or a held offer): the bytes received behind it, which belong to the new protocol. */
+  takeRest(): Buffer {
+    const rest = Buffer.from(this.buf.subarray(this.pos));
+    this.base += this.buf.length;
+    this.buf = Buffer.alloc(0);
+    this.pos = 0;
+    return rest;
   }
 
   /** Response parsing: the method of the next request sent, so HEAD responses are framed right. */
@@ -279,8 +312,8 @@ export class Parser {
     }
   }
 
-  push(chunk: Buffer): void {
-    if (this.state === 'failed' || this.ended || chunk.length === 0) return;
+  push(chunk: Buffer, force = false): void {
+    if (this.state === 'failed' || this.ended || (chunk.length === 0 && !force)) return;
     if (this.pos >= this.buf.length) {
       this.base += this.buf.length;
       this.buf = chunk;
@@ -751,6 +784,7 @@ export class Parser {
     this.messages.push(msg);
     this.b = newBuilder(this.offset);
     this.state = 'start';
+    if (this.holdUpgrades && msg.kind === 'request' && offersUpgrade(msg.headers)) this.state = 'upgraded';
   }
 }
 

@@ -41,6 +41,7 @@ export const REFERENCE_RESOURCES = {
   slowPath: '/slow',
   noContentPath: '/204',
   echoPath: '/echo',
+  wsPath: '/ws',
 };
 
 export const ETAG = '"ka-ref-1"';
