@@ -10,6 +10,8 @@ import { persistence } from './persistence.js';
 import { concurrency } from './persistence-concurrency.js';
 import { pipelining } from './pipelining.js';
 import { timeouts } from './timeouts.js';
+import { upgradeScenarios } from './upgrade.js';
+import { webSocketScenarios } from './upgrade-websocket.js';
 
 /** Every server-mode scenario; the registry orders them area by area. */
 export const SERVER_SCENARIOS: ServerScenario[] = [
@@ -24,4 +26,6 @@ export const SERVER_SCENARIOS: ServerScenario[] = [
   ...framing,
   ...bodyless,
   ...expectContinue,
+  ...upgradeScenarios,
+  ...webSocketScenarios,
 ];

@@ -15,6 +15,8 @@ import {
   type ParseError,
   Parser,
 } from '../../harness/wire/parse.js';
+import { acceptFor, handshakeProblem } from '../../harness/wire/websocket.js';
+import { WebSocketSession } from './websocket-session.js';
 
 export interface ReferenceOptions {
   /** idle keep-alive timeout; also the limit for a stalled request */
@@ -64,6 +66,8 @@ export interface ResponsePlan {
   close?: boolean;
   /** processing time before the response is written */
   delayMs?: number;
+  /** a 101: the connection speaks this protocol after it */
+  switchTo?: 'websocket';
 }
 
 type QueueItem = { kind: 'request'; req: HttpRequest } | { kind: 'error'; error: ParseError };
@@ -122,7 +126,8 @@ export class ReferenceServer {
 export class ReferenceConnection {
   /** A request parser feeding this connection (a faulty twin may start over with a fresh one). */
   protected newParser(): Parser {
-    return new Parser({ kind: 'request', onHead: (head) => this.onHead(head) });
+    // Held after an upgrade offer: the bytes behind it are HTTP only if we decline (RFC 9110 §7.8).
+    return new Parser({ kind: 'request', onHead: (head) => this.onHead(head), holdUpgrades: true });
   }
 
   protected parser: Parser;
@@ -134,6 +139,8 @@ export class ReferenceConnection {
   protected clientEnded = false;
   /** a request head waiting for 100 Continue, sent once everything before it is answered */
   protected pendingContinue?: HttpMessage;
+  /** after a 101: the WebSocket that owns the connection */
+  protected webSocket?: WebSocketSession;
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -150,6 +157,10 @@ export class ReferenceConnection {
   // ---- input --------------------------------------------------------------
 
   protected onData(chunk: Buffer): void {
+    if (this.webSocket) {
+      this.webSocket.feed(chunk);
+      return;
+    }
     if (this.closing) return; // lingering close: drain and discard
     this.feed(chunk);
     this.armTimer();
@@ -210,6 +221,10 @@ export class ReferenceConnection {
 
   protected onClientEnd(): void {
     this.clientEnded = true;
+    if (this.webSocket) {
+      this.webSocket.onEnd();
+      return;
+    }
     if (this.closing) {
       this.socket.destroy();
       return;
@@ -225,7 +240,7 @@ export class ReferenceConnection {
     if (this.busy) return;
     this.busy = true;
     try {
-      while (this.queue.length > 0 && !this.closing) {
+      while (this.queue.length > 0 && !this.closing && !this.webSocket) {
         const item = this.queue.shift()!;
         if (this.queue.length <= 32 && this.socket.isPaused()) this.socket.resume();
         if (item.kind === 'error') {
@@ -237,7 +252,7 @@ export class ReferenceConnection {
     } finally {
       this.busy = false;
     }
-    if (this.closing) return;
+    if (this.closing || this.webSocket) return;
     if (this.clientEnded && this.queue.length === 0) {
       // The client finished sending and everything is answered: our side ends too.
       this.closeNow();
@@ -252,13 +267,74 @@ export class ReferenceConnection {
     if (plan.delayMs) await new Promise((r) => setTimeout(r, plan.delayMs));
     if (this.socket.destroyed) return;
     this.served++;
+    if (plan.switchTo) {
+      this.switchProtocols(req, plan);
+      return;
+    }
     const close = this.shouldClose(req, plan);
     const ok = this.socket.write(this.serialize(req, plan, close));
     if (close) {
       this.closeGracefully();
       return;
     }
+    this.declineUpgrade();
     if (!ok) await new Promise<void>((r) => this.socket.once('drain', () => r()));
+  }
+
+  /** After answering an upgrade offer in HTTP: the bytes behind it are the next requests. */
+  protected declineUpgrade(): void {
+    if (!this.parser.upgraded) return;
+    this.parser.resume();
+    this.collect();
+  }
+
+  /** Write the 101 and hand the connection, with the bytes already behind the request, to the new protocol. */
+  protected switchProtocols(req: HttpRequest, plan: ResponsePlan): void {
+    clearTimeout(this.timer);
+    this.queue.length = 0;
+    this.socket.write(
+      buildResponse({
+        status: 101,
+        headers: [['Server', 'keepalive-spec-reference'], ...plan.headers],
+        contentLength: false,
+      }),
+    );
+    this.webSocket = this.newWebSocket(this.parser.takeRest(), req);
+  }
+
+  protected newWebSocket(initial: Buffer, _req: HttpRequest): WebSocketSession {
+    const idle = this.opts.idleTimeoutMs;
+    return new WebSocketSession(
+      this.socket,
+      { pingAfterMs: idle, idleCloseMs: 4 * idle, closeWaitMs: this.opts.lingerMs },
+      initial,
+    );
+  }
+
+  /**
+   * The WebSocket resource (RFC 6455 §4.2): a valid opening handshake is switched; anything
+   * else is an HTTP request like any other and gets a 400 (with the version we speak).
+   */
+  protected webSocketHandshake(req: HttpRequest): ResponsePlan {
+    const problem = handshakeProblem(req);
+    if (problem) {
+      const plan = text(400, `not a WebSocket opening handshake: ${problem}\n`);
+      return { ...plan, headers: [...plan.headers, ['Sec-WebSocket-Version', '13']] };
+    }
+    const key = fieldValue(req.headers, 'sec-websocket-key')!.trim();
+    return {
+      status: 101,
+      headers: this.switchHeaders(key),
+      switchTo: 'websocket',
+    };
+  }
+
+  protected switchHeaders(key: string): Array<[string, string]> {
+    return [
+      ['Upgrade', 'websocket'],
+      ['Connection', 'Upgrade'],
+      ['Sec-WebSocket-Accept', acceptFor(key)],
+    ];
   }
 
   /** The resources of the reference target. */
@@ -303,6 +379,8 @@ export class ReferenceConnection {
         return { ...text(200, 'slow response\n'), delayMs: 150 };
       case '/204':
         return { status: 204, headers: [] };
+      case '/ws':
+        return this.webSocketHandshake(req);
       default:
         return text(404, `no resource at ${path.slice(0, 200)}\n`);
     }
@@ -373,7 +451,7 @@ export class ReferenceConnection {
   /** One timer: idle between messages (graceful close), or a stalled message (408 and close). */
   protected armTimer(): void {
     clearTimeout(this.timer);
-    if (this.closing || this.socket.destroyed) return;
+    if (this.closing || this.socket.destroyed || this.webSocket) return;
     this.timer = setTimeout(() => {
       if (this.busy) return this.armTimer();
       if (this.parser.idle && this.queue.length === 0) this.onIdleTimeout();

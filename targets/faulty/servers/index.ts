@@ -10,6 +10,7 @@ import { pipeliningFaults } from './pipelining.js';
 import { timeoutsFaults } from './timeouts.js';
 import { tlsFaults } from './tls.js';
 import type { FaultyServer } from './types.js';
+import { upgradeFaults } from './upgrade.js';
 
 /** Every faulty server target, area by area. */
 export const FAULTY_SERVERS: FaultyServer[] = [
@@ -24,4 +25,5 @@ export const FAULTY_SERVERS: FaultyServer[] = [
   ...framingFaults,
   ...bodylessFaults,
   ...expectFaults,
+  ...upgradeFaults,
 ];
