@@ -160,6 +160,22 @@ export function describeWait(w: FrameWait): string {
 }
 
 /**
+ * A request before the one under test, on a connection that must then stay open: skipped
+ * (not failed) where the server closes after it, as persistence scenarios judge that.
+ */
+export async function priorRequest(ctx: ServerCtx, c: Conn): Promise<HttpResponse> {
+  const res = await exchange(c, ctx.get());
+  if (saysClose(res))
+    skip(`the server closes after every response (${describeResponse(res)}): no kept connection to test on`);
+  const end = await closedRightAfter(ctx, c);
+  if (end)
+    skip(
+      `the server closed the connection after ${describeResponse(res)} (${describeEnd(end)}): no kept connection to test on (the persistence scenarios judge that)`,
+    );
+  return res;
+}
+
+/**
  * After a response that is not a 101, the connection is still HTTP: either the response said
  * close and the connection ends, or the next request on it is answered. Fails otherwise.
  */

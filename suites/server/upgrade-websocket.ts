@@ -19,6 +19,7 @@ import {
   describeWait,
   handshake,
   openWebSocket,
+  priorRequest,
   stillHttp,
   switchProblems,
 } from './upgrade-steps.js';
@@ -84,11 +85,7 @@ export const webSocketScenarios: ServerScenario[] = [
     async run(ctx) {
       const { req, key } = handshake(ctx);
       const c = await ctx.connect();
-      const before = await exchange(c, ctx.get());
-      if (before.status >= 400 || c.ended)
-        skip(
-          `the request before the handshake got ${describeResponse(before)}: no kept connection to upgrade`,
-        );
+      const before = await priorRequest(ctx, c);
       const sent = await c.send(req);
       if (!sent.ok) skip(`the handshake could not be written on the kept connection: ${sent.error}`);
       const read = await c.readResponse();

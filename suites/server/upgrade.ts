@@ -1,11 +1,19 @@
 // Upgrade offers a server declines, or must not act on (RFC 9110 §7.8): the
 // connection goes on as persistent HTTP/1.1, whatever else was on the wire.
 
-import { describeRead, describeResponse, expectResponse, fail, skip, statuses } from '../../harness/check.js';
+import {
+  describeRead,
+  describeResponse,
+  expectResponse,
+  fail,
+  saysClose,
+  skip,
+  statuses,
+} from '../../harness/check.js';
 import { satisfied } from '../../harness/model.js';
 import type { ServerScenario } from '../../harness/server-context.js';
 import { exchange } from './steps.js';
-import { handshake, NOBODY, nobodyOffer, stillHttp, switchProblems } from './upgrade-steps.js';
+import { handshake, NOBODY, nobodyOffer, priorRequest, stillHttp, switchProblems } from './upgrade-steps.js';
 
 /** A 101 where the scenario's offer could not be taken: the failure, in words. */
 function noSwitch(
@@ -29,7 +37,7 @@ export const upgradeScenarios: ServerScenario[] = [
       'an upgrade offer to a protocol nobody speaks is declined, and the connection serves the next request',
     async run(ctx) {
       const c = await ctx.connect();
-      await exchange(c, ctx.get());
+      await priorRequest(ctx, c);
       const offer = nobodyOffer(ctx);
       const res = await exchange(c, offer);
       noSwitch(
@@ -120,6 +128,10 @@ export const upgradeScenarios: ServerScenario[] = [
         `an ordinary response to ${offer.label}`,
         describeResponse(first),
       );
+      if (saysClose(first))
+        return satisfied(
+          `declined with an announced close (${describeResponse(first)}): the request behind it is for the client to send again`,
+        );
       const r = await c.readResponse();
       if (r.type !== 'response')
         fail({
