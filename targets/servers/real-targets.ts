@@ -9,7 +9,7 @@ import { H2O_TARGET } from './h2o.js';
 import { HAPROXY_TARGET } from './haproxy.js';
 import { LIGHTTPD_TARGET } from './lighttpd.js';
 import { NGINX_TARGET } from './nginx.js';
-import { NODE_HTTP_TARGET } from './node-http.js';
+import { NODE_HTTP_TARGET, NODE_WS_TARGET } from './node-http.js';
 import { PYTHON_HTTP10_TARGET, PYTHON_HTTP11_TARGET } from './python-http.js';
 import { UVICORN_TARGET } from './uvicorn.js';
 
@@ -26,4 +26,5 @@ export const REAL_SERVERS: ServerTarget[] = [
   PYTHON_HTTP10_TARGET,
   PYTHON_HTTP11_TARGET,
   NODE_HTTP_TARGET,
+  NODE_WS_TARGET,
 ];
