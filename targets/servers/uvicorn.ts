@@ -30,7 +30,24 @@ async def respond(send, status, body, ctype="text/plain", extra=()):
     await send({"type": "http.response.body", "body": body})
 
 
+async def websocket_echo(scope, receive, send):
+    if scope["path"] != "/ws":
+        return await send({"type": "websocket.close"})
+    await receive()  # websocket.connect
+    await send({"type": "websocket.accept"})
+    while True:
+        message = await receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("text") is not None:
+            await send({"type": "websocket.send", "text": message["text"]})
+        elif message.get("bytes") is not None:
+            await send({"type": "websocket.send", "bytes": message["bytes"]})
+
+
 async def app(scope, receive, send):
+    if scope["type"] == "websocket":
+        return await websocket_echo(scope, receive, send)
     if scope["type"] != "http":
         return
     path = scope["path"]
@@ -73,11 +90,15 @@ async def app(scope, receive, send):
 export const UVICORN_TARGET: ServerTarget = {
   name: 'uvicorn',
   description:
-    'uvicorn (h11 protocol) with a tiny ASGI app of ours (ETag/Last-Modified and 304, POST that reads its body, chunked stream, 204, echo, large, slow); idle timeout = --timeout-keep-alive (whole seconds, rounded up)',
+    'uvicorn (h11 protocol) with a tiny ASGI app of ours (ETag/Last-Modified and 304, POST that reads its body, chunked stream, 204, echo, large, slow; a WebSocket echo at /ws through its websockets protocol where python3-websockets is installed); idle timeout = --timeout-keep-alive (whole seconds, rounded up)',
   requires: 'uvicorn for Debian python3 (Debian python3-uvicorn)',
   install: 'apt-get install python3-uvicorn',
   installed: () => pythonHas('uvicorn'),
-  version: () => versionOf(debianPython(), ['-c', 'import uvicorn;print("uvicorn",uvicorn.__version__)']),
+  version: () =>
+    versionOf(debianPython(), [
+      '-c',
+      'import uvicorn\ntry:\n import websockets; w=", websockets "+websockets.__version__\nexcept ImportError: w=""\nprint("uvicorn",uvicorn.__version__+w)',
+    ]),
   async start(opts) {
     const python = debianPython();
     if (!python || !pythonHas('uvicorn'))
@@ -86,10 +107,13 @@ export const UVICORN_TARGET: ServerTarget = {
     const dir = await makeTempDir('uvicorn');
     await writeFiles(dir, { 'ka_asgi.py': ASGI_APP() });
     const idle = wholeSeconds(opts.idleTimeoutMs);
+    // WebSocket through uvicorn's websockets protocol where Debian's python3-websockets is there.
+    const ws = pythonHas('websockets');
     const args = [
       '--host 127.0.0.1',
       `--port ${port}`,
       '--http h11',
+      `--ws ${ws ? 'websockets' : 'none'}`,
       '--loop asyncio',
       '--lifespan off',
       '--no-access-log',
@@ -101,7 +125,7 @@ export const UVICORN_TARGET: ServerTarget = {
       dir,
       port,
       opts,
-      resources: { ...APP_RESOURCES },
+      resources: ws ? { ...APP_RESOURCES, wsPath: '/ws' } : { ...APP_RESOURCES },
       processes: [
         {
           label: 'uvicorn',
@@ -111,7 +135,7 @@ export const UVICORN_TARGET: ServerTarget = {
         },
       ],
       describe: ([pid]) =>
-        `uvicorn (launched, h11, 127.0.0.1:${port}, --timeout-keep-alive ${idle}, pid ${pid})`,
+        `uvicorn (launched, h11${ws ? ', websockets at /ws' : ''}, 127.0.0.1:${port}, --timeout-keep-alive ${idle}, pid ${pid})`,
     });
   },
 };
