@@ -1,16 +1,12 @@
 // HAProxy (Debian haproxy) in HTTP mode, in front of our reference server as its backend
 // (a process of its own: reference-main.js). The resources are the reference's, through the proxy.
 
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ServerTarget } from '../../harness/targets.js';
 import { findProgram, requireProgram, versionOf } from '../programs.js';
-import { compiledFile, makeTempDir, sh, startLaunched, writeFiles } from './real.js';
+import { makeTempDir, referenceBackend, sh, startLaunched, writeFiles } from './real.js';
 import { REFERENCE_RESOURCES } from './reference.js';
-
-/** The backend's own idle timeout: long, so that the proxy's idle server connections stay usable. */
-const BACKEND_IDLE_S = 60;
 
 export const HAPROXY_TARGET: ServerTarget = {
   name: 'haproxy',
@@ -22,9 +18,6 @@ export const HAPROXY_TARGET: ServerTarget = {
   version: () => versionOf(findProgram('haproxy'), ['-v'], (s) => /HAProxy version \S+/.exec(s)?.[0] ?? s),
   async start(opts) {
     const haproxy = requireProgram('haproxy', 'haproxy', 'apt-get install haproxy');
-    const backend = compiledFile('./reference-main.js');
-    if (!existsSync(backend))
-      throw new Error(`the reference backend ${backend} is missing (run: npm run build)`);
     const port = await freePort();
     const backendPort = await freePort();
     const dir = await makeTempDir('haproxy');
@@ -56,11 +49,7 @@ backend reference
       opts,
       resources: { ...REFERENCE_RESOURCES },
       processes: [
-        {
-          label: 'reference backend',
-          port: backendPort,
-          command: `${sh(process.execPath)} ${sh(backend)} --port ${backendPort} --idle ${BACKEND_IDLE_S} --max-requests 1000000`,
-        },
+        referenceBackend(backendPort),
         { label: 'haproxy', port, command: `${sh(haproxy)} -db -f ${sh(join(dir, 'haproxy.cfg'))}` },
       ],
       describe: ([backendPid, pid]) =>

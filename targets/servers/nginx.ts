@@ -6,14 +6,23 @@ import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { Resources, ServerTarget } from '../../harness/targets.js';
 import { findProgram, requireProgram, versionOf } from '../programs.js';
-import { isRoot, makeTempDir, STREAM_LINES, sh, startLaunched, writeDocroot, writeFiles } from './real.js';
+import {
+  isRoot,
+  makeTempDir,
+  referenceBackend,
+  STREAM_LINES,
+  sh,
+  startLaunched,
+  writeDocroot,
+  writeFiles,
+} from './real.js';
 
 const ECHO_MODULE = '/usr/lib/nginx/modules/ngx_http_echo_module.so';
 
 export const NGINX_TARGET: ServerTarget = {
   name: 'nginx',
   description:
-    'nginx with a generated config: static files (ETag, Last-Modified), 204 by `return`, and through the echo module a chunked stream, a POST that reads its body, an echo and a slow answer; idle timeout = keepalive_timeout',
+    "nginx with a generated config: static files (ETag, Last-Modified), 204 by `return`, and through the echo module a chunked stream, a POST that reads its body, an echo and a slow answer; /ws proxied (Upgrade passed on, as nginx documents) to the reference server's WebSocket; idle timeout = keepalive_timeout",
   requires: 'nginx (with the echo module: Debian nginx-light)',
   install: 'apt-get install nginx-light',
   installed: () => findProgram('nginx') !== undefined,
@@ -21,6 +30,7 @@ export const NGINX_TARGET: ServerTarget = {
   async start(opts) {
     const nginx = requireProgram('nginx', 'nginx', 'apt-get install nginx-light');
     const port = await freePort();
+    const wsPort = await freePort();
     const dir = await makeTempDir('nginx');
     const www = await writeDocroot(dir);
     const echo = existsSync(ECHO_MODULE);
@@ -45,12 +55,21 @@ http {
   types { text/html html; text/plain txt; application/octet-stream bin; }
   default_type application/octet-stream;
   keepalive_timeout ${opts.idleTimeoutMs}ms;
+  # WebSocket proxying as nginx documents it: Upgrade and Connection passed on explicitly.
+  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
   server {
     listen 127.0.0.1:${port};
     server_name localhost;
     root ${www};
     index index.html;
     location = /204 { return 204; }
+    location = /ws {
+      proxy_pass http://127.0.0.1:${wsPort};
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_read_timeout 3600s;
+    }
 ${
   echo
     ? `    location = /stream { default_type text/plain; ${streamed} }
@@ -67,6 +86,7 @@ ${
       path: '/',
       largePath: '/large.bin',
       noContentPath: '/204',
+      wsPath: '/ws',
       ...(echo ? { chunkedPath: '/stream', postPath: '/post', echoPath: '/echo', slowPath: '/slow' } : {}),
     };
     return startLaunched({
@@ -76,14 +96,15 @@ ${
       opts,
       resources,
       processes: [
+        referenceBackend(wsPort),
         {
           label: 'nginx',
           port,
           command: `${sh(nginx)} -p ${sh(dir)} -c ${sh(join(dir, 'nginx.conf'))} -e stderr`,
         },
       ],
-      describe: ([pid]) =>
-        `nginx (launched, 127.0.0.1:${port}, keepalive_timeout ${opts.idleTimeoutMs}ms${echo ? '' : ', no echo module: static files only'}, pid ${pid})`,
+      describe: ([backendPid, pid]) =>
+        `nginx (launched, 127.0.0.1:${port}, keepalive_timeout ${opts.idleTimeoutMs}ms${echo ? '' : ', no echo module: static files only'}, pid ${pid}; /ws proxied to the reference server's WebSocket, pid ${backendPid})`,
     });
   },
 };

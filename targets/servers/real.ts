@@ -141,6 +141,22 @@ export function compiledFile(file: string): string {
   return path.replace(/([\\/])targets([\\/])servers([\\/])/, '$1dist$1targets$2servers$3');
 }
 
+/**
+ * The reference server as a process of its own behind a real server (HAProxy's backend, the
+ * WebSocket resource that nginx and Caddy proxy to). Its idle timeout is long, so that the
+ * front's idle upstream connections stay usable.
+ */
+export function referenceBackend(port: number, idleSeconds = 60): ProcessSpec {
+  const backend = compiledFile('./reference-main.js');
+  if (!existsSync(backend))
+    throw new Error(`the reference backend ${backend} is missing (run: npm run build)`);
+  return {
+    label: 'reference backend',
+    port,
+    command: `${sh(process.execPath)} ${sh(backend)} --port ${port} --idle ${idleSeconds} --max-requests 1000000`,
+  };
+}
+
 // ---- launching ------------------------------------------------------------------------------
 
 export interface ProcessSpec {
