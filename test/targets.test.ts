@@ -11,6 +11,7 @@ import { buildRequest } from '../harness/wire/build.js';
 import { openConn } from '../harness/wire/conn.js';
 import type { HttpResponse } from '../harness/wire/parse.js';
 import { Transcript } from '../harness/wire/transcript.js';
+import { acceptFor, handshakeHeaders, newWebSocketKey, OPCODE } from '../harness/wire/websocket.js';
 import { CLIENT_TARGETS } from '../targets/clients/index.js';
 import { findServerTarget, SERVER_TARGETS } from '../targets/index.js';
 import { REAL_SERVERS } from '../targets/servers/real-targets.js';
@@ -39,6 +40,36 @@ async function request(
   }
 }
 
+/** A WebSocket handshake at `path`, then a ping: the 101's accept value and the pong's payload. */
+async function webSocketPing(
+  running: RunningTarget,
+  path: string,
+): Promise<{ status: number; accepted: boolean; pong?: string }> {
+  const ac = new AbortController();
+  const c = await openConn(
+    { host: running.url.hostname, port: Number(running.url.port), tls: false },
+    { label: 'c1', transcript: new Transcript(), timeoutMs: 5000, signal: ac.signal },
+  );
+  try {
+    const key = newWebSocketKey();
+    await c.send(buildRequest({ host: running.url.host, target: path, headers: handshakeHeaders(key) }));
+    const r = await c.readResponse({ timeoutMs: 5000 });
+    if (r.type !== 'response')
+      throw new Error(`no response to the handshake at ${path}: ${JSON.stringify(r)}`);
+    const accepted = header(r.response, 'sec-websocket-accept') === acceptFor(key);
+    if (r.response.status !== 101) return { status: r.response.status, accepted };
+    await c.sendFrame({ opcode: OPCODE.ping, payload: 'target check' });
+    for (;;) {
+      const f = await c.readFrame({ timeoutMs: 5000 });
+      if (f.type !== 'frame') return { status: 101, accepted };
+      if (f.frame.opcode === OPCODE.pong) return { status: 101, accepted, pong: f.frame.payload.toString() };
+    }
+  } finally {
+    c.destroy();
+    ac.abort();
+  }
+}
+
 const header = (res: HttpResponse, name: string) =>
   res.headers.find((h) => h.name.toLowerCase() === name)?.value;
 
@@ -50,7 +81,7 @@ describe('real server targets', function () {
       expect(findServerTarget(t.name), t.name).to.equal(t);
       if (t.installed) {
         expect(t.requires, t.name).to.be.a('string');
-        expect(t.install, t.name).to.match(/^apt-get install /);
+        expect(t.install, t.name).to.match(/^(apt-get|npm) install /);
       }
     }
   });
@@ -156,6 +187,14 @@ describe('real server targets', function () {
           });
           expect(echoed.status, `POST ${r.echoPath}`).to.equal(200);
           expect(echoed.body.toString(), `POST ${r.echoPath} body`).to.equal('echo me, please');
+        }
+        if (r.wsPath) {
+          const ws = await webSocketPing(running, r.wsPath);
+          expect(ws, `WebSocket at ${r.wsPath}`).to.deep.equal({
+            status: 101,
+            accepted: true,
+            pong: 'target check',
+          });
         }
       } finally {
         await running.stop();
