@@ -31,7 +31,8 @@ export class WebSocketSession {
   protected lastMessageAt = Date.now();
   private pingTimer?: NodeJS.Timeout;
   private idleTimer?: NodeJS.Timeout;
-  private pings = 0;
+  /** pings of our own sent so far */
+  protected pings = 0;
 
   constructor(
     protected readonly socket: net.Socket,

@@ -135,7 +135,7 @@ function withSession(Session: typeof WebSocketSession, idleCloseMs?: number) {
       void req;
       return new Session(
         this.socket,
-        { pingAfterMs: idle, idleCloseMs: idleCloseMs ?? 4 * idle, closeWaitMs: this.opts.lingerMs },
+        { pingAfterMs: idle / 2, idleCloseMs: idleCloseMs ?? 1.5 * idle, closeWaitMs: this.opts.lingerMs },
         initial,
       );
     }
@@ -153,10 +153,10 @@ class NoPong extends WebSocketSession {
   protected override onPing(): void {}
 }
 
-/** Answers pings only within a second of the last message (or of the start). */
-class NoPongWhenIdle extends WebSocketSession {
+/** Stops answering pings once it has sent a keep-alive ping of its own. */
+class NoPongAfterOwnPing extends WebSocketSession {
   protected override onPing(f: Frame): void {
-    if (Date.now() - this.lastMessageAt < 1000) super.onPing(f);
+    if (this.pings === 0) super.onPing(f);
   }
 }
 
@@ -232,11 +232,11 @@ export const upgradeFaults: FaultyServer[] = [
     connection: withSession(NoPong),
   },
   {
-    name: 'ws-no-pong-when-idle',
+    name: 'ws-no-pong-after-own-ping',
     measures: ['ws-ping-after-idle'],
     breaks: [],
-    description: 'answers pings only within a second of the last message',
-    connection: withSession(NoPongWhenIdle),
+    description: 'stops answering pings once it has sent a keep-alive ping of its own',
+    connection: withSession(NoPongAfterOwnPing),
   },
   {
     name: 'ws-close-not-answered',
