@@ -178,7 +178,8 @@ describe('the keepalive-spec command', function () {
         },
       );
       expect(r.exitCode, r.stdout + r.stderr).to.equal(1);
-      expect(Date.now() - started).to.be.lessThan(45_000);
+      // A bound against a hang, not a speed test (npm run bench measures speed): generous for a busy CI machine.
+      expect(Date.now() - started).to.be.lessThan(75_000);
       const xml = await expectValidJunit(junit);
       expect(xml).to.contain('<failure');
       if (mode === 'garbage') expect(xml, 'target bytes escaped').to.contain('\\x00\\x01garbage');
