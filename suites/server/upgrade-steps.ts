@@ -160,19 +160,24 @@ export function describeWait(w: FrameWait): string {
 }
 
 /**
- * A request before the one under test, on a connection that must then stay open: skipped
- * (not failed) where the server closes after it, as persistence scenarios judge that.
+ * A request before the one under test, on a connection that must then stay open. Where the
+ * server closes after it, undefined with the reason: the caller skips or tests on a fresh
+ * connection (the persistence scenarios judge the close).
  */
-export async function priorRequest(ctx: ServerCtx, c: Conn): Promise<HttpResponse> {
+export async function priorRequest(
+  ctx: ServerCtx,
+  c: Conn,
+): Promise<{ res: HttpResponse; closed?: undefined } | { res: HttpResponse; closed: string }> {
   const res = await exchange(c, ctx.get());
   if (saysClose(res))
-    skip(`the server closes after every response (${describeResponse(res)}): no kept connection to test on`);
+    return { res, closed: `the server closes after every response (${describeResponse(res)})` };
   const end = await closedRightAfter(ctx, c);
   if (end)
-    skip(
-      `the server closed the connection after ${describeResponse(res)} (${describeEnd(end)}): no kept connection to test on (the persistence scenarios judge that)`,
-    );
-  return res;
+    return {
+      res,
+      closed: `the server closed the connection after ${describeResponse(res)} (${describeEnd(end)})`,
+    };
+  return { res };
 }
 
 /**

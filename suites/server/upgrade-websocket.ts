@@ -85,7 +85,8 @@ export const webSocketScenarios: ServerScenario[] = [
     async run(ctx) {
       const { req, key } = handshake(ctx);
       const c = await ctx.connect();
-      const before = await priorRequest(ctx, c);
+      const { res: before, closed } = await priorRequest(ctx, c);
+      if (closed) skip(`${closed}: no kept connection to upgrade`);
       const sent = await c.send(req);
       if (!sent.ok) skip(`the handshake could not be written on the kept connection: ${sent.error}`);
       const read = await c.readResponse();
