@@ -362,6 +362,36 @@ const NOTABLE_FINDINGS: Array<{ role: Role; target: string; id: string; why: str
     why: 'nginx accepts a bare LF ending a chunk-size line (a SHOULD-level deviation: RFC 9112 §2.2 asks for 400 and close).',
   },
   {
+    role: 'server',
+    target: 'node-http',
+    id: 'upgrade-declined-pipelined',
+    why: "Node 20's http server answers a request that offers an Upgrade it has no listener for, then never reads the request written behind it in the same segment: that request is never answered, and the connection ends only at a timeout (sent after the answer, the same request is served).",
+  },
+  {
+    role: 'server',
+    target: 'node-ws',
+    id: 'upgrade-http10-ignored',
+    why: 'The ws package (8.23.1, on Node 20), uvicorn with websockets 10.4, Caddy 2.6 and nginx 1.22 with its documented WebSocket recipe all switch an HTTP/1.0 request to WebSocket (101, in HTTP/1.1), where RFC 9110 §7.8 says a server MUST ignore Upgrade in an HTTP/1.0 request.',
+  },
+  {
+    role: 'server',
+    target: 'node-ws',
+    id: 'upgrade-expect-100-before-101',
+    why: 'ws (Node emits `upgrade` at the header section) and uvicorn answer a handshake that asked for `100-continue` with the 101 at once, where RFC 9110 §7.8 requires the 100 first: a client waiting for the 100 before it sends its body never sends it. HAProxy drops the upgrade of a request with a body; Caddy sends two 100s, then the 101.',
+  },
+  {
+    role: 'server',
+    target: 'nginx',
+    id: 'upgrade-not-in-connection-ignored',
+    why: "nginx's documented WebSocket recipe (`proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade`, the map keyed on Upgrade alone) turns a request with `Upgrade: websocket` but `Connection: keep-alive` into a handshake upstream: the 101 comes back to a client that never offered an upgrade (RFC 6455 §4.2.1, RFC 9110 §7.8).",
+  },
+  {
+    role: 'server',
+    target: 'uvicorn',
+    id: 'ws-frame-behind-handshake',
+    why: 'uvicorn (websockets 10.4) and Caddy lose a WebSocket frame that arrives in the same segment as the handshake: no pong after the 101. A client must wait for the 101 (RFC 6455 §4.1), so this is a warning, but behind a proxy the two can coalesce.',
+  },
+  {
     role: 'client',
     target: 'curl',
     id: 'client-surplus-unsolicited',
