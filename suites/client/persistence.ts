@@ -157,6 +157,17 @@ const discardedBody: ClientScenario = clientScenario({
         "the driver read r1's whole body (its line carries it): it ignores the plan's discardBody, so no abandoned body can be judged",
       );
     const r1 = arrivalOf(obs, 'r1');
+    const l2 = obs.line('r2');
+    // The client may reset r1's connection (unread data) right behind r2's request: the harness's
+    // kernel then drops r2's bytes with the reset. With no other connection opened, an error for r2
+    // can only come from reading r1's connection: the abandoned body taken for r2's response.
+    if (obs.arrivals('r2').length === 0 && obs.conns.length === 1 && l2?.error !== undefined)
+      fail({
+        summary: "the client read r2's response from the connection of r1's abandoned body",
+        expected:
+          'the rest of the body read (drained) before reuse, or the connection closed (RFC 9112 §9.3: a client MUST read the entire response body if it intends to reuse the connection)',
+        seen: `no new connection for r2, and the client reported r2 as ${describeLine(obs, 'r2')} (r2's own bytes, if sent on ${r1.conn.label}, went down with the client's reset of it); ${describeConns(obs)}`,
+      });
     const r2 = arrivalOf(obs, 'r2');
     if (r2.conn !== r1.conn)
       return satisfied(`r2 went on a new connection after the abandoned body: ${describeConns(obs)}`);
@@ -178,7 +189,6 @@ const discardedBody: ClientScenario = clientScenario({
           'the rest of the body read (drained) before reuse, or the connection closed (RFC 9112 §9.3: a client MUST read the entire response body if it intends to reuse the connection)',
         seen: `r2 arrived on ${r2.conn.label} at ${r2.headAt.toFixed(0)} ms, ${lastAt === undefined ? `with only ${sent} of r1's ${total} response bytes written` : `before r1's last body byte was written (${lastAt.toFixed(0)} ms)`}; ${describeConns(obs)}`,
       });
-    const l2 = obs.line('r2');
     if (l2?.status !== 200 || l2.body !== 'ok /b')
       fail({
         summary: "the client reused the connection after the abandoned body and lost track of r2's response",
