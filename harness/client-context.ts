@@ -3,20 +3,34 @@
 // (the client under test), serves it on a free loopback port, and hands the
 // check every connection with the requests that arrived on it.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fail, skip } from './check.js';
 import {
   type DriverLine,
   type DriverPlan,
   type DriverRun,
+  type PlanWebSocket,
   planDeadline,
   runDriver,
   startupLimit,
 } from './launch/driver.js';
 import { type Finding, harnessError, type Scenario, type ScenarioInfo, type TimingConfig } from './model.js';
 import { answer, ok, type Reply } from './reply.js';
+import { fieldValue } from './wire/parse.js';
 import { type HttpRequest, type ReceivedRequest, ScriptedServer, type ServerConn } from './wire/server.js';
+import { TEST_CERT, TEST_KEY } from './wire/test-cert.js';
 import type { Transcript } from './wire/transcript.js';
 import { Aborted, sleep } from './wire/wait.js';
+import {
+  acceptFor,
+  closeCode,
+  closePayload,
+  type FrameSpec,
+  handshakeProblem,
+  OPCODE,
+} from './wire/websocket.js';
 
 export interface PlanStep {
   id: string;
@@ -26,16 +40,48 @@ export interface PlanStep {
   headers?: Record<string, string>;
   body?: string;
   delayMs?: number;
+  /** read the head, then abandon the body (driver protocol: discardBody) */
+  discardBody?: boolean;
+  /** a WebSocket step: its URL is ws:// (wss:// over TLS) */
+  websocket?: PlanWebSocket;
 }
 
 export interface ClientPlan {
   httpVersion?: '1.0' | '1.1';
   concurrent?: boolean;
+  /** the scripted server speaks TLS (https:// and wss:// URLs, the plan's `tls` field) */
+  tls?: boolean;
   requests: PlanStep[];
 }
 
+/**
+ * What the scripted server does once it has written a 101 to a WebSocket handshake
+ * (RFC 6455 §4.2.2): frames to send, how to end. By default it answers the client's
+ * pings with pongs, echoes its messages, answers its close frame and then closes the
+ * TCP connection first (RFC 6455 §7.1.1). Every frame either way is noted in the transcript.
+ */
+export interface WsPlay {
+  /** the Sec-WebSocket-Accept of the 101 (default: the right one for the request's key) */
+  accept?: (key: string) => string;
+  /** frames sent after the 101, each `afterMs` after the previous one */
+  send?: Array<{ frame: FrameSpec; afterMs?: number }>;
+  /** after the close handshake: close the TCP connection at once (default), or wait up to T for the client to */
+  tcpClose?: 'first' | 'wait';
+  /** answer nothing, only record what the client sends (a handshake the client must refuse) */
+  silent?: boolean;
+}
+
+/**
+ * A reply in client mode: also a switch to WebSocket (a 101, then the play), or (over TLS)
+ * the end of the TCP connection without a closure alert once the reply is written.
+ */
+export type ClientReply = Reply & { webSocket?: WsPlay; bareClose?: boolean };
+
 /** The script: the reply to a request, knowing where it arrived (conn.index, req.index). */
-export type Script = (req: ReceivedRequest, conn: ServerConn) => Reply | Promise<Reply>;
+export type Script = (req: ReceivedRequest, conn: ServerConn) => ClientReply | Promise<ClientReply>;
+
+/** Accept a WebSocket handshake: a 101, then the play. */
+export const acceptWebSocket = (play: WsPlay = {}): ClientReply => ({ webSocket: play });
 
 /**
  * An early answer: called when a request's header section is complete, before
@@ -47,7 +93,9 @@ export type EarlyScript = (head: HttpRequest, conn: ServerConn) => Reply | undef
 
 export { ok, type Reply };
 
-export const defaultScript: Script = (req) => ok(`ok ${req.msg.target}`);
+/** `200 ok <path>`; a valid WebSocket handshake is accepted (101, then the default play). */
+export const defaultScript: Script = (req) =>
+  handshakeProblem(req.msg) === undefined ? acceptWebSocket() : ok(`ok ${req.msg.target}`);
 
 export interface ClientObservation {
   plan: ClientPlan;
@@ -73,6 +121,15 @@ export class ClientCtx {
   ) {}
 
   private servers: ScriptedServer[] = [];
+  private caDir?: string;
+
+  /** The PEM file of the certificate the TLS scripted server serves, for the plan's `tls.ca`. */
+  private caFile(): string {
+    this.caDir ??= mkdtempSync(join(tmpdir(), 'keepalive-spec-ca-'));
+    const file = join(this.caDir, 'ca.pem');
+    writeFileSync(file, TEST_CERT);
+    return file;
+  }
 
   /** Run a plan against a script; everything the check needs comes back. */
   async exercise(
@@ -85,20 +142,28 @@ export class ClientCtx {
       this.transcript,
       this.signal,
       (conn) => void this.serve(conn, script, early),
+      {
+        holdUpgrades: true,
+        ...(plan.tls ? { tls: { key: TEST_KEY, cert: TEST_CERT } } : {}),
+      },
     );
     this.servers.push(server);
     const base = await server.listen();
+    const wsBase = new URL(base.href.replace(/^http/, 'ws'));
     const wire: DriverPlan = {
       version: 1,
       httpVersion: plan.httpVersion ?? '1.1',
       concurrent: plan.concurrent ?? false,
+      ...(plan.tls ? { tls: { ca: this.caFile(), insecure: true } } : {}),
       requests: plan.requests.map((s) => ({
         id: s.id,
         method: s.method ?? 'GET',
-        url: new URL(s.path, base).href,
+        url: new URL(s.path, s.websocket ? wsBase : base).href,
         ...(s.headers ? { headers: s.headers } : {}),
         ...(s.body !== undefined ? { body: s.body } : {}),
         ...(s.delayMs ? { delayMs: s.delayMs } : {}),
+        ...(s.discardBody ? { discardBody: true } : {}),
+        ...(s.websocket ? { websocket: s.websocket } : {}),
       })),
     };
     const run = await runDriver(this.driver, wire, {
@@ -147,11 +212,34 @@ export class ClientCtx {
         const req = await conn.nextRequest(this.timing.idleMaxMs + this.timing.timeoutMs * 10);
         if (typeof req === 'string') return;
         if (answeredEarly.has(req.index)) continue;
-        if (!(await answer(conn, await script(req, conn), this.signal))) return;
+        const reply = await script(req, conn);
+        if (reply.webSocket) {
+          await this.switchToWebSocket(conn, req, reply.webSocket);
+          return;
+        }
+        if (!(await answer(conn, reply, this.signal))) return;
+        if (reply.bareClose) {
+          conn.closeBare();
+          return;
+        }
+        // An upgrade offer answered without a 101 was declined: the bytes behind it are HTTP.
+        if (conn.parser.upgraded) conn.resumeHttp();
       }
     } catch (e) {
       if (!(e instanceof Aborted)) throw e;
     }
+  }
+
+  /** Write the 101 for a handshake, then play the server's part of the WebSocket. */
+  private async switchToWebSocket(conn: ServerConn, req: ReceivedRequest, play: WsPlay): Promise<void> {
+    const key = fieldValue(req.msg.headers, 'sec-websocket-key')?.trim() ?? '';
+    const accept = (play.accept ?? acceptFor)(key);
+    conn.switchToWebSocket();
+    const head =
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      `Sec-WebSocket-Accept: ${accept}\r\n\r\n`;
+    if (!(await conn.write(head))) return;
+    await playWebSocket(conn, play, this.timing, this.signal);
   }
 
   sleep(ms: number): Promise<void> {
@@ -161,7 +249,61 @@ export class ClientCtx {
   async cleanup(): Promise<void> {
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];
+    if (this.caDir) rmSync(this.caDir, { recursive: true, force: true });
+    this.caDir = undefined;
   }
+}
+
+/**
+ * The scripted server's side of a WebSocket: its own frames (play.send), then the
+ * client's frames answered until the close handshake or the end of the connection.
+ * Waits are bounded by --idle-max + --timeout; the driver's end ends them sooner.
+ */
+async function playWebSocket(conn: ServerConn, play: WsPlay, timing: TimingConfig, signal: AbortSignal) {
+  let closeSent = false;
+  let closeReceived = false;
+  const send = async (frame: FrameSpec) => {
+    if (closeSent) return;
+    if (frame.opcode === OPCODE.close) closeSent = true;
+    await conn.sendFrame(frame);
+  };
+  const scheduled = (async () => {
+    for (const { frame, afterMs } of play.send ?? []) {
+      if (afterMs) await sleep(afterMs, signal);
+      if (closeReceived || conn.ended) return;
+      await send(frame);
+    }
+  })().catch((e) => {
+    if (!(e instanceof Aborted)) throw e;
+  });
+  try {
+    for (;;) {
+      const next = await conn.nextFrame(timing.idleMaxMs + timing.timeoutMs);
+      if (next === 'end') {
+        conn.close();
+        break;
+      }
+      if (next === 'error' || next === 'timeout') {
+        conn.close();
+        break;
+      }
+      const f = next.frame;
+      if (play.silent) continue;
+      if (f.opcode === OPCODE.ping && !closeReceived) await send({ opcode: OPCODE.pong, payload: f.payload });
+      else if (f.opcode === OPCODE.text || f.opcode === OPCODE.binary)
+        await send({ opcode: f.opcode, payload: f.payload });
+      else if (f.opcode === OPCODE.close) {
+        closeReceived = true;
+        await send({ opcode: OPCODE.close, payload: closePayload(closeCode(f.payload) ?? 1000) });
+        if (play.tcpClose === 'wait') await conn.waitEnd(timing.timeoutMs);
+        conn.close();
+        break;
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof Aborted)) throw e;
+  }
+  await scheduled;
 }
 
 export type ClientScenario = Scenario<ClientCtx> & { role: 'client' };
@@ -198,7 +340,7 @@ export function clientScenario(spec: ClientScenarioSpec): ClientScenario {
     budgetMs: (t) => {
       const plan = planOf(t);
       return (
-        plan.requests.reduce((n, r) => n + (r.delayMs ?? 0), 0) +
+        plan.requests.reduce((n, r) => n + (r.delayMs ?? 0) + (r.websocket?.waitMs ?? 0), 0) +
         t.timeoutMs * (plan.requests.length + 1) +
         handOverMs(plan) +
         settle(t)

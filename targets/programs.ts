@@ -62,6 +62,16 @@ export function pythonHas(module: string, python = debianPython()): boolean {
   return known;
 }
 
+/**
+ * The python3 to run a driver that needs `module`: the first python3 on PATH (what the other
+ * Python drivers run) if it can import it, else Debian's (where python3-<module> puts it).
+ */
+export function pythonWith(module: string): string | undefined {
+  if (onPath('python3') && pythonHas(module, 'python3')) return 'python3';
+  const debian = debianPython();
+  return debian && pythonHas(module, debian) ? debian : undefined;
+}
+
 /** What a program prints for `args` (default: its first line), cut by `pick`; 'unknown' if it cannot run. */
 export function versionOf(
   cmd: string | undefined,

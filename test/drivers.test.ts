@@ -2,17 +2,33 @@
 // harness's own runDriver against a tiny local server of this test. A driver
 // whose program is not installed is skipped. Node drivers run compiled: `npm run build`.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
+import { WebSocketServer } from 'ws';
 import { type DriverPlan, type DriverRun, type PlanRequest, runDriver } from '../harness/launch/driver.js';
 import { freePort } from '../harness/launch/ports.js';
+import { TEST_CERT, TEST_KEY } from '../harness/wire/test-cert.js';
 import { Transcript } from '../harness/wire/transcript.js';
 import { CLIENT_TARGETS, findClientTarget } from '../targets/clients/index.js';
 
-const DRIVERS = ['node-http', 'node-fetch', 'curl', 'wget', 'python-http-client', 'python-requests'];
+const DRIVERS = [
+  'node-http',
+  'node-fetch',
+  'curl',
+  'wget',
+  'python-http-client',
+  'python-requests',
+  'node-ws',
+  'python-websockets',
+];
+/** The drivers whose client opens WebSockets; every other one exits 3 on a WebSocket step. */
+const WEBSOCKET_DRIVERS = ['node-ws', 'python-websockets'];
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'cli.js');
 
 interface Arrival {
@@ -29,7 +45,8 @@ interface Arrival {
 /** Answers `ok <path>` (plus the request body, if any) with Content-Length, keeping the connection. */
 class TinyServer {
   readonly arrivals: Arrival[] = [];
-  private readonly server = http.createServer((req, res) => {
+  private readonly server: http.Server;
+  private readonly handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
@@ -46,16 +63,33 @@ class TinyServer {
       // /slow/...: held a while, so that concurrent requests are seen in flight together
       if (a.path.startsWith('/slow/')) await new Promise((resolve) => setTimeout(resolve, 300));
       res.writeHead(a.path === '/missing' ? 404 : 200, { 'Content-Type': 'text/plain', 'X-Tiny': 'yes' });
-      res.end(body, () => {
+      // /big: 256 KiB, for a body the client abandons
+      res.end(a.path === '/big' ? 'x'.repeat(256 * 1024) : body, () => {
         a.answeredAt = performance.now();
       });
     });
-  });
+  };
   base = '';
+  /** WebSocket messages received, each echoed back as `echo <message>` */
+  readonly wsMessages: string[] = [];
+
+  constructor(readonly secure = false) {
+    this.server = secure
+      ? https.createServer({ key: TEST_KEY, cert: TEST_CERT }, this.handler)
+      : http.createServer(this.handler);
+    const wss = new WebSocketServer({ server: this.server });
+    wss.on('connection', (ws) => {
+      ws.on('message', (m) => {
+        this.wsMessages.push(m.toString());
+        ws.send(`echo ${m.toString()}`);
+      });
+      ws.ping('tiny-ping');
+    });
+  }
 
   async start(): Promise<void> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.base = `${this.secure ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   arrival(path: string): Arrival {
@@ -195,6 +229,51 @@ describe('built-in client drivers', function () {
         ).to.equal(true);
       });
 
+      it('opens a WebSocket for a websocket step (message, ping, close), or exits 3 at once', async () => {
+        const run = await drive(
+          name,
+          plan([
+            {
+              id: 'w',
+              method: 'GET',
+              url: `${server.base.replace('http', 'ws')}/ws`,
+              websocket: { text: 'hi', ping: 'p1', waitMs: 300, close: true },
+            },
+          ]),
+        );
+        if (!WEBSOCKET_DRIVERS.includes(name)) {
+          expect(run.unsupported, `${name} exits 3: ${run.stderr}`).to.equal(true);
+          expect(run.stderr.trim().split('\n').pop()).to.match(/websocket/i);
+          expect(server.arrivals, 'nothing sent before exit 3').to.deep.equal([]);
+          return;
+        }
+        expect(run.problems, run.stderr).to.deep.equal([]);
+        const line = run.lines.get('w')!;
+        expect(line.error, line.error).to.equal(undefined);
+        expect(line.status).to.equal(101);
+        expect(line.messages).to.deep.equal(['echo hi']);
+        expect(line.pong).to.equal('p1');
+        expect(server.wsMessages).to.deep.equal(['hi']);
+      });
+
+      it('abandons a body for discardBody (the line has the status, no body), or exits 3 at once', async () => {
+        const run = await drive(
+          name,
+          plan([
+            { id: 'big', method: 'GET', url: `${server.base}/big`, discardBody: true },
+            { id: 'after', method: 'GET', url: `${server.base}/after` },
+          ]),
+        );
+        if (run.unsupported) {
+          expect(['curl', 'wget'], `${name} exits 3: ${run.stderr}`).to.include(name);
+          expect(run.stderr.trim().split('\n').pop()).to.match(/body/i);
+          return;
+        }
+        expect(run.problems, run.stderr).to.deep.equal([]);
+        expect(run.lines.get('big')?.status).to.equal(200);
+        expect(run.lines.get('big')?.body ?? '').to.have.length.below(256 * 1024);
+      });
+
       it('speaks HTTP/1.0 when asked, or exits 3 at once', async () => {
         const run = await drive(
           name,
@@ -210,6 +289,46 @@ describe('built-in client drivers', function () {
       });
     });
   }
+
+  describe("over TLS (the plan's tls field: the test certificate as CA)", () => {
+    let server: TinyServer;
+    let dir: string;
+    let ca: string;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'keepalive-spec-test-ca-'));
+      ca = join(dir, 'ca.pem');
+      writeFileSync(ca, TEST_CERT);
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    beforeEach(async () => {
+      server = new TinyServer(true);
+      await server.start();
+    });
+    afterEach(async () => server?.stop());
+
+    for (const name of DRIVERS)
+      it(`${name}: https:// steps${WEBSOCKET_DRIVERS.includes(name) ? ' and a wss:// step' : ''}`, async function () {
+        const t = findClientTarget(name)!;
+        if (t.installed && !t.installed()) this.skip();
+        const steps: PlanRequest[] = [
+          { id: 'r1', method: 'GET', url: `${server.base}/a` },
+          { id: 'r2', method: 'GET', url: `${server.base}/b` },
+        ];
+        if (WEBSOCKET_DRIVERS.includes(name))
+          steps.push({
+            id: 'w',
+            method: 'GET',
+            url: `${server.base.replace('https', 'wss')}/ws`,
+            websocket: { text: 'tls', waitMs: 200, close: true },
+          });
+        const run = await drive(name, plan(steps, { tls: { ca, insecure: true } }));
+        expect(run.problems, run.stderr).to.deep.equal([]);
+        expectOk(run, 'r1', 'ok /a');
+        expectOk(run, 'r2', 'ok /b');
+        if (WEBSOCKET_DRIVERS.includes(name))
+          expect(run.lines.get('w')?.messages).to.deep.equal(['echo tls']);
+      });
+  });
 
   it('`targets --json` says whether each client driver is installed and how to install it', async () => {
     const r = await execa(process.execPath, [CLI, 'targets', '--json'], { reject: false });

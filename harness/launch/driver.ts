@@ -7,6 +7,27 @@ import { load } from '../load.js';
 import type { Transcript } from '../wire/transcript.js';
 import { launch } from './process.js';
 
+/**
+ * A WebSocket step (url `ws://` or `wss://`): open a WebSocket with the client's own
+ * library, send `text` (a text message) and then `ping` (a ping with that payload) if
+ * given, take server frames for `waitMs` (the library answers the server's pings), then,
+ * unless `close` is false, close with code 1000 and wait for the server's close frame.
+ */
+export interface PlanWebSocket {
+  text?: string;
+  ping?: string;
+  waitMs?: number;
+  close?: boolean;
+}
+
+/** TLS for `https://` and `wss://` URLs: trust the PEM file `ca`, or (`insecure`) skip verification. */
+export interface PlanTls {
+  /** the certificate the harness serves (self-signed, for 127.0.0.1 and localhost), a PEM file */
+  ca: string;
+  /** a driver that cannot load a CA file may skip certificate verification instead */
+  insecure: boolean;
+}
+
 export interface PlanRequest {
   id: string;
   method: string;
@@ -14,12 +35,16 @@ export interface PlanRequest {
   headers?: Record<string, string>;
   body?: string;
   delayMs?: number;
+  /** read the response's head, then abandon its body (the client must not reuse a connection with it unread) */
+  discardBody?: boolean;
+  websocket?: PlanWebSocket;
 }
 
 export interface DriverPlan {
   version: 1;
   httpVersion: '1.0' | '1.1';
   concurrent: boolean;
+  tls?: PlanTls;
   requests: PlanRequest[];
 }
 
@@ -29,6 +54,12 @@ export interface DriverLine {
   body?: string;
   error?: string;
   headers?: Record<string, string>;
+  /** a WebSocket step: the text messages received, in order */
+  messages?: string[];
+  /** a WebSocket step: the payload of the pong that answered the step's ping */
+  pong?: string;
+  /** a WebSocket step: the status code of the server's close frame */
+  closeCode?: number;
 }
 
 export interface DriverRun {
@@ -36,6 +67,8 @@ export interface DriverRun {
   lines: Map<string, DriverLine>;
   /** exit status, if it exited on its own */
   exitCode?: number;
+  /** transcript time when the driver process was gone */
+  exitedAt: number;
   /** the harness killed it at the deadline (the client under test did not finish) */
   timedOut: boolean;
   /** exit status 3: the client cannot do what the plan asks (e.g. HTTP/1.0) */
@@ -51,7 +84,7 @@ export interface DriverRun {
  * read timeout per request, plus a margin. Start-up is not in it: see startupLimit.
  */
 export function planDeadline(plan: DriverPlan, timeoutMs: number): number {
-  const pauses = plan.requests.reduce((n, r) => n + (r.delayMs ?? 0), 0);
+  const pauses = plan.requests.reduce((n, r) => n + (r.delayMs ?? 0) + (r.websocket?.waitMs ?? 0), 0);
   return pauses + timeoutMs * (plan.requests.length + 1) + 2000;
 }
 
@@ -147,6 +180,7 @@ export async function runDriver(
     opts.signal.removeEventListener('abort', onAbort);
     await proc.stop(300);
   }
+  const exitedAt = transcript.now();
   const exitCode = proc.exitCode;
   const unsupported = exitCode === 3;
   transcript.note(`driver ${proc.exitInfo}`, 'drv');
@@ -162,6 +196,7 @@ export async function runDriver(
     unsupported,
     problems,
     stderr: proc.tail(),
-    durationMs: transcript.now() - started,
+    exitedAt,
+    durationMs: exitedAt - started,
   };
 }

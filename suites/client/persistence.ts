@@ -1,6 +1,7 @@
-import { fail } from '../../harness/check.js';
+import { fail, skip } from '../../harness/check.js';
 import type { ClientScenario } from '../../harness/client-context.js';
 import {
+  arrivalOf,
   type ClientObservation,
   clientScenario,
   describeConns,
@@ -121,6 +122,83 @@ function concurrentConnections(): ClientScenario {
   });
 }
 
+// ---- PERSIST-07 -------------------------------------------------------------------------
+
+/** r1's body: 1 MiB in 64 KiB writes 20 ms apart, so it is still arriving when r2 is due. */
+const BIG_PIECE = 64 * 1024;
+const BIG_PIECES = 16;
+const BIG_HEAD = `HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${BIG_PIECE * BIG_PIECES}\r\n\r\n`;
+
+const discardedBody: ClientScenario = clientScenario({
+  id: 'client-discard-body-not-reused',
+  area: 'persistence',
+  level: 'MUST',
+  rfc: 'RFC 9112 §9.3',
+  covers: ['PERSIST-07'],
+  title:
+    'a client that abandons a response body does not send the next request on that connection before the body is read',
+  plan: {
+    requests: [
+      { id: 'r1', path: '/big', discardBody: true },
+      { id: 'r2', path: '/b', delayMs: 100 },
+    ],
+  },
+  script: (req) =>
+    req.msg.target === '/big'
+      ? {
+          pieces: [BIG_HEAD, ...Array.from({ length: BIG_PIECES }, () => 'x'.repeat(BIG_PIECE))],
+          pieceDelayMs: 20,
+        }
+      : ok(`ok ${req.msg.target}`),
+  check(obs) {
+    const l1 = obs.line('r1');
+    if ((l1?.body?.length ?? 0) >= BIG_PIECE * BIG_PIECES)
+      skip(
+        "the driver read r1's whole body (its line carries it): it ignores the plan's discardBody, so no abandoned body can be judged",
+      );
+    const r1 = arrivalOf(obs, 'r1');
+    const l2 = obs.line('r2');
+    // The client may reset r1's connection (unread data) right behind r2's request: the harness's
+    // kernel then drops r2's bytes with the reset. With no other connection opened, an error for r2
+    // can only come from reading r1's connection: the abandoned body taken for r2's response.
+    if (obs.arrivals('r2').length === 0 && obs.conns.length === 1 && l2?.error !== undefined)
+      fail({
+        summary: "the client read r2's response from the connection of r1's abandoned body",
+        expected:
+          'the rest of the body read (drained) before reuse, or the connection closed (RFC 9112 §9.3: a client MUST read the entire response body if it intends to reuse the connection)',
+        seen: `no new connection for r2, and the client reported r2 as ${describeLine(obs, 'r2')} (r2's own bytes, if sent on ${r1.conn.label}, went down with the client's reset of it); ${describeConns(obs)}`,
+      });
+    const r2 = arrivalOf(obs, 'r2');
+    if (r2.conn !== r1.conn)
+      return satisfied(`r2 went on a new connection after the abandoned body: ${describeConns(obs)}`);
+    // When did the last byte of r1's response go out on that connection?
+    const total = BIG_HEAD.length + BIG_PIECE * BIG_PIECES;
+    let sent = 0;
+    let lastAt: number | undefined;
+    for (const w of r1.conn.bytesOut) {
+      sent += w.bytes.length;
+      if (sent >= total) {
+        lastAt = w.at;
+        break;
+      }
+    }
+    if (lastAt === undefined || r2.headAt < lastAt)
+      fail({
+        summary: "the client sent r2 on the connection while r1's abandoned body was still on its way",
+        expected:
+          'the rest of the body read (drained) before reuse, or the connection closed (RFC 9112 §9.3: a client MUST read the entire response body if it intends to reuse the connection)',
+        seen: `r2 arrived on ${r2.conn.label} at ${r2.headAt.toFixed(0)} ms, ${lastAt === undefined ? `with only ${sent} of r1's ${total} response bytes written` : `before r1's last body byte was written (${lastAt.toFixed(0)} ms)`}; ${describeConns(obs)}`,
+      });
+    if (l2?.status !== 200 || l2.body !== 'ok /b')
+      fail({
+        summary: "the client reused the connection after the abandoned body and lost track of r2's response",
+        expected: 'status 200 and body "ok /b" for r2: the abandoned body read to its end first',
+        seen: `${describeLine(obs, 'r2')}; ${describeConns(obs)}`,
+      });
+    return satisfied(`r2 went on ${r2.conn.label} after all of r1's body was read: ${describeConns(obs)}`);
+  },
+});
+
 export const persistenceClient: ClientScenario[] = [
   clientScenario({
     id: 'client-reuse-sequential',
@@ -168,4 +246,5 @@ export const persistenceClient: ClientScenario[] = [
     },
   }),
   concurrentConnections(),
+  discardedBody,
 ];

@@ -15,6 +15,9 @@
 //   default). Without -immediate curl holds the other transfers until the first
 //   response shows whether its connection can multiplex: not "all at once".
 // - httpVersion "1.0": `--http1.0` on every URL.
+// - tls: `--cacert` with the plan's CA file on every URL. WebSocket steps and
+//   discardBody exit 3: curl 7.88 as Debian builds it has no ws:// support, and curl
+//   always reads (or writes out) a body it has started to receive.
 // Other settings are curl's defaults; `-q` ignores ~/.curlrc, `--noproxy '*'`
 // keeps a proxy from the environment away from the loopback harness.
 // Per URL, `-w` writes the transfer's result as JSON (`%{json}`, `%{header_json}`)
@@ -29,6 +32,7 @@ import {
   emit,
   headerMap,
   readPlan,
+  refuseUnsupported,
   scratchDir,
   spawnClient,
   startPauseServer,
@@ -41,6 +45,10 @@ const END = '@@keepalive-spec-end@@\n';
 const WRITE_OUT = `%{stderr}\\n${BEGIN.trim()}\\n%{json}\\n%{header_json}\\n${END.trim()}\\n`;
 
 const plan = await readPlan();
+refuseUnsupported(plan, {
+  websocket: 'curl has no WebSocket support here (curl 7.88 as Debian builds it knows no ws:// URLs)',
+  discardBody: 'curl cannot abandon a response body: it reads every body it has started to receive',
+});
 const dir = scratchDir('keepalive-spec-curl-');
 const pause = await startPauseServer();
 
@@ -53,7 +61,14 @@ let urls = 0;
 /** Add one URL with its own options; returns its urlnum. */
 const addUrl = (url: string, transfer: string[]): number => {
   if (urls > 0) args.push('--next');
-  args.push('--noproxy', '*', ...(plan.httpVersion === '1.0' ? ['--http1.0'] : []), ...transfer, url);
+  args.push(
+    '--noproxy',
+    '*',
+    ...(plan.httpVersion === '1.0' ? ['--http1.0'] : []),
+    ...(plan.tls && url.startsWith('https:') ? ['--cacert', plan.tls.ca] : []),
+    ...transfer,
+    url,
+  );
   return urls++;
 };
 for (const [i, r] of plan.requests.entries()) {

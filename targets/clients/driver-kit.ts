@@ -4,8 +4,9 @@
 // clients that have no pause between the URLs of one invocation.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,77 @@ export function emit(line: DriverLine): void {
 export function unsupported(why: string): never {
   process.stderr.write(`${why}\n`);
   process.exit(3);
+}
+
+/**
+ * Exit 3 at once when the plan uses a field this driver's client cannot do: pass the reason
+ * for each field the driver does not support (websocket steps, discardBody, the plan's tls).
+ */
+export function refuseUnsupported(
+  plan: DriverPlan,
+  cannot: { websocket?: string; discardBody?: string; tls?: string },
+): void {
+  if (cannot.websocket && plan.requests.some((r) => r.websocket)) unsupported(cannot.websocket);
+  if (cannot.discardBody && plan.requests.some((r) => r.discardBody)) unsupported(cannot.discardBody);
+  if (cannot.tls && plan.tls) unsupported(cannot.tls);
+}
+
+/** Keep-alive agents for the plan: http:, and https: trusting the plan's CA. */
+export function nodeAgents(plan: DriverPlan): { http: http.Agent; https: https.Agent } {
+  const ca = plan.tls?.ca ? readFileSync(plan.tls.ca) : undefined;
+  return {
+    http: new http.Agent({ keepAlive: true }),
+    https: new https.Agent({
+      keepAlive: true,
+      ...(ca ? { ca } : { rejectUnauthorized: !plan.tls?.insecure }),
+    }),
+  };
+}
+
+/**
+ * One HTTP step with node:http / node:https and the plan's agents. discardBody: the line is
+ * written once the head is in, and the body is discarded the way Node's documentation says
+ * (`res.resume()`: the agent reads it, then may reuse the socket).
+ */
+export function performNodeHttp(
+  r: PlanRequest,
+  agents: { http: http.Agent; https: https.Agent },
+): Promise<DriverLine> {
+  const secure = r.url.startsWith('https:');
+  const request = secure ? https.request : http.request;
+  return new Promise((resolve) => {
+    const failed = (e: NodeJS.ErrnoException) =>
+      resolve({ id: r.id, error: `${e.code ?? e.name}: ${e.message}` });
+    const req = request(
+      r.url,
+      { method: r.method, headers: r.headers, agent: secure ? agents.https : agents.http },
+      (res) => {
+        if (r.discardBody) {
+          res.on('error', () => {});
+          res.resume();
+          resolve({ id: r.id, status: res.statusCode ?? 0, headers: headerMap(Object.entries(res.headers)) });
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', failed);
+        res.on('close', () => {
+          if (!res.complete)
+            resolve({ id: r.id, error: 'the connection ended before the response was complete' });
+        });
+        res.on('end', () =>
+          resolve({
+            id: r.id,
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('latin1'),
+            headers: headerMap(Object.entries(res.headers)),
+          }),
+        );
+      },
+    );
+    req.on('error', failed);
+    req.end(r.body);
+  });
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { TargetError } from '../../harness/server-mode.js';
 import type { ClientTarget } from '../../harness/targets.js';
 import { VERSION } from '../../harness/version.js';
 import { FAULTY_CLIENTS } from '../faulty/clients/index.js';
-import { onPath, pythonHas, versionOf } from '../programs.js';
+import { onPath, pythonHas, pythonWith, versionOf } from '../programs.js';
 
 export type { ClientTarget };
 
@@ -95,6 +96,31 @@ export const CLIENT_TARGETS: ClientTarget[] = [
       ]),
     command: () => `python3 ${JSON.stringify(shipped('./python-requests.py'))}`,
   },
+  {
+    name: 'node-ws',
+    description:
+      'the ws package (WebSocket steps; plain HTTP steps through node:http, one keep-alive agent per scheme shared with the handshakes; no HTTP/1.0: skipped)',
+    requires: 'the ws package (a devDependency: npm install ws)',
+    install: 'npm install ws',
+    installed: () => wsVersion() !== undefined,
+    version: () => `ws ${wsVersion() ?? '?'} on Node ${process.versions.node}`,
+    command: () => nodeDriver('./node-ws-driver.js'),
+  },
+  {
+    name: 'python-websockets',
+    description:
+      'the Python websockets library, asyncio client (WebSocket steps; plain HTTP steps through http.client as python-http-client; no HTTP/1.0: skipped)',
+    requires: 'python3 with the websockets library',
+    install: 'apt-get install python3-websockets',
+    installed: () => pythonWith('websockets') !== undefined,
+    version: () =>
+      versionOf(pythonWith('websockets'), [
+        '-c',
+        'import websockets,sys;print("websockets",websockets.version.version,"on Python",sys.version.split()[0])',
+      ]),
+    command: () =>
+      `${JSON.stringify(pythonWith('websockets') ?? 'python3')} ${JSON.stringify(shipped('./python-websockets.py'))}`,
+  },
   ...FAULTY_CLIENTS.map(
     (f): ClientTarget => ({
       name: `faulty:${f.name}`,
@@ -103,6 +129,16 @@ export const CLIENT_TARGETS: ClientTarget[] = [
     }),
   ),
 ];
+
+/** The version of the ws package this installation resolves, or undefined without it. */
+function wsVersion(): string | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    return (require('ws/package.json') as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}
 
 export function findClientTarget(name: string): ClientTarget | undefined {
   return CLIENT_TARGETS.find((t) => t.name === name);

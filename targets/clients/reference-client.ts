@@ -7,16 +7,45 @@
 // reuse only after a complete, self-delimited response that did not say close,
 // idle connections dropped when the server closes them or sends unsolicited bytes,
 // one transparent retry of an idempotent request whose reused connection failed
-// before any response byte, never a retry of POST.
+// before any response byte, never a retry of POST. A body the plan discards is not
+// read: its connection is closed. WebSocket steps (RFC 6455) on its own frame codec:
+// the handshake checked, every frame masked, pings answered, the close handshake
+// completed, and the connection never HTTP again. TLS (https:, wss:) trusting the
+// plan's CA, with a closure alert before every close it makes, and a close-delimited
+// body ended without the server's closure alert reported as incomplete (RFC 9112 §9.8).
 
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import {
   connectionOptions,
+  fieldValue,
   type HttpResponse,
   hasField,
   type ParseError,
   Parser,
 } from '../../harness/wire/parse.js';
+import { TlsTap } from '../../harness/wire/tls-tap.js';
+import {
+  acceptFor,
+  closeCode,
+  closePayload,
+  decodeFrame,
+  encodeFrame,
+  type Frame,
+  type FrameSpec,
+  handshakeHeaders,
+  newWebSocketKey,
+  OPCODE,
+  upgradeProtocols,
+} from '../../harness/wire/websocket.js';
+
+export interface PlanWebSocket {
+  text?: string;
+  ping?: string;
+  waitMs?: number;
+  close?: boolean;
+}
 
 export interface PlanRequest {
   id: string;
@@ -25,17 +54,28 @@ export interface PlanRequest {
   headers?: Record<string, string>;
   body?: string;
   delayMs?: number;
+  discardBody?: boolean;
+  websocket?: PlanWebSocket;
 }
 
 export interface Plan {
   version: number;
   httpVersion: '1.0' | '1.1';
   concurrent: boolean;
+  tls?: { ca?: string; insecure?: boolean };
   requests: PlanRequest[];
 }
 
 export type Line =
-  | { id: string; status: number; body: string; headers: Record<string, string> }
+  | {
+      id: string;
+      status: number;
+      body?: string;
+      headers: Record<string, string>;
+      messages?: string[];
+      pong?: string;
+      closeCode?: number;
+    }
   | { id: string; error: string };
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
@@ -43,9 +83,18 @@ const MAX_PER_ORIGIN = 6;
 /** a request body is written in pieces this large, with a look at the connection between them */
 const PIECE = 64 * 1024;
 
+/** after the close handshake, how long the client waits for the server to close TCP first (RFC 6455 §7.1.1) */
+const SERVER_CLOSE_WAIT_MS = 500;
+/** how long the client waits for the server's close frame after its own */
+const CLOSE_REPLY_WAIT_MS = 2000;
+
 /** One pooled connection. */
 export class Connection {
-  readonly parser = new Parser({ kind: 'response', lenient: true });
+  parser = new Parser({ kind: 'response', lenient: true });
+  /** after a 101: the WebSocket session that takes every byte */
+  onData?: (chunk: Buffer) => void;
+  /** a body abandoned on it (discardBody) */
+  abandoned = false;
   /** served at least one complete exchange */
   used = false;
   busy = false;
@@ -61,9 +110,16 @@ export class Connection {
     readonly socket: net.Socket,
     readonly origin: string,
     private readonly client: ReferenceClient,
+    /** over TLS: the record layer under the TLS socket (closure alerts) */
+    readonly tap?: TlsTap,
   ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
+      if (this.onData) {
+        this.onData(chunk);
+        this.wake();
+        return;
+      }
       if (!this.busy) {
         this.client.onIdleData(this, chunk);
         return;
@@ -97,7 +153,8 @@ export class Connection {
     for (;;) {
       const m = this.parser.messages.shift() as HttpResponse | undefined;
       if (m) {
-        if (m.interim) continue;
+        // A 101 ends HTTP on the connection: it is the answer (an upgrade), not an interim response.
+        if (m.interim && m.status !== 101) continue;
         return m;
       }
       const err: ParseError | undefined = this.parser.error;
@@ -112,17 +169,107 @@ export class Connection {
     }
   }
 
+  /**
+   * The head of the next final response (its body may still be on its way: `complete` false),
+   * or why there is none.
+   */
+  async head(
+    method: string,
+  ): Promise<{ res: HttpResponse; complete: boolean } | { failure: string; beforeAnyByte: boolean }> {
+    this.parser.expectResponseTo(method);
+    for (;;) {
+      while ((this.parser.messages[0] as HttpResponse | undefined)?.interim) this.parser.messages.shift();
+      const m = this.parser.messages.shift() as HttpResponse | undefined;
+      if (m) return { res: m, complete: true };
+      const partial = this.parser.inBody as HttpResponse | undefined;
+      if (partial) return { res: partial, complete: false };
+      const err: ParseError | undefined = this.parser.error;
+      if (err) return { failure: err.message, beforeAnyByte: false };
+      if (this.ended) return { failure: 'connection closed before a response head', beforeAnyByte: true };
+      await new Promise<void>((resolve) => this.waiters.add(resolve));
+    }
+  }
+
+  /** Wait until `done()` or `ms` passed. */
+  async waitFor(done: () => boolean, ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (!done()) {
+      const left = until - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.add(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return true;
+  }
+
   private wake(): void {
     const ws = [...this.waiters];
     this.waiters.clear();
     for (const w of ws) w();
   }
 
-  /** Close our side; the server sees FIN. */
+  /** Close our side; the server sees FIN (over TLS: a closure alert, then FIN). */
   close(): void {
     this.dead = true;
-    if (!this.socket.destroyed) this.socket.end();
+    this.client.endTransport(this);
     setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+}
+
+/** The client's side of one WebSocket (RFC 6455), on a connection after its 101. */
+export class WsSession {
+  readonly messages: string[] = [];
+  pong?: string;
+  closeCode?: number;
+  closeSent = false;
+  closeReceived = false;
+  /** the server sent something that is not a WebSocket frame: the connection was failed */
+  failed?: string;
+  private buf = Buffer.alloc(0);
+  private fragments: Buffer[] = [];
+
+  constructor(
+    readonly conn: Connection,
+    private readonly client: ReferenceClient,
+    rest: Buffer,
+  ) {
+    conn.onData = (chunk) => this.feed(chunk);
+    this.feed(rest);
+  }
+
+  private feed(chunk: Buffer): void {
+    if (this.failed) return;
+    this.buf = Buffer.concat([this.buf, chunk]);
+    for (;;) {
+      const d = decodeFrame(this.buf);
+      if ('incomplete' in d) return;
+      if ('error' in d) {
+        this.failed = d.error;
+        this.conn.socket.destroy();
+        return;
+      }
+      this.buf = this.buf.subarray(d.frame.size);
+      this.client.onServerFrame(this, d.frame);
+    }
+  }
+
+  /** A text message, completed from its fragments. */
+  takeText(f: Frame): void {
+    this.fragments.push(f.payload);
+    if (!f.fin) return;
+    this.messages.push(Buffer.concat(this.fragments).toString('utf8'));
+    this.fragments = [];
+  }
+
+  send(spec: FrameSpec): void {
+    if (this.closeSent || this.conn.socket.destroyed) return;
+    if (spec.opcode === OPCODE.close) this.closeSent = true;
+    this.conn.socket.write(this.client.frameBytes(spec));
   }
 }
 
@@ -131,12 +278,16 @@ export class ReferenceClient {
   /** connections being opened, per origin: they count toward MAX_PER_ORIGIN */
   private readonly connecting = new Map<string, number>();
   protected httpVersion: '1.0' | '1.1' = '1.1';
+  /** the plan's TLS settings: the CA trusted for https: and wss: */
+  protected tlsOptions: { ca?: Buffer; insecure: boolean } = { insecure: false };
 
   // ---- the pool ---------------------------------------------------------------
 
   /** An idle live connection to the origin, or a new one. */
   protected async acquire(url: URL): Promise<Connection> {
-    const origin = `${url.hostname}:${url.port || 80}`;
+    const secure = url.protocol === 'https:' || url.protocol === 'wss:';
+    const port = Number(url.port || (secure ? 443 : 80));
+    const origin = `${secure ? 'tls' : 'tcp'}:${url.hostname}:${port}`;
     const list = this.pool.get(origin) ?? [];
     this.pool.set(origin, list);
     for (;;) {
@@ -150,16 +301,36 @@ export class ReferenceClient {
       await new Promise((r) => setTimeout(r, 5));
     }
     this.connecting.set(origin, (this.connecting.get(origin) ?? 0) + 1);
-    const socket = net.connect({ host: url.hostname, port: Number(url.port || 80) });
+    const raw = net.connect({ host: url.hostname, port });
+    let socket: net.Socket = raw;
+    let tap: TlsTap | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
-        socket.once('connect', () => resolve());
-        socket.once('error', reject);
+        raw.once('connect', () => resolve());
+        raw.once('error', reject);
       });
+      if (secure) {
+        tap = new TlsTap(raw);
+        socket = tls.connect({
+          socket: tap.duplex,
+          ca: this.tlsOptions.ca,
+          rejectUnauthorized: !this.tlsOptions.insecure || this.tlsOptions.ca !== undefined,
+          servername: net.isIP(url.hostname) ? undefined : url.hostname,
+          ALPNProtocols: ['http/1.1'],
+        });
+        await new Promise<void>((resolve, reject) => {
+          socket.once('secureConnect', () => resolve());
+          socket.once('error', reject);
+        });
+      }
+    } catch (e) {
+      socket.destroy();
+      raw.destroy();
+      throw e;
     } finally {
       this.connecting.set(origin, (this.connecting.get(origin) ?? 1) - 1);
     }
-    const conn = new Connection(socket, origin, this);
+    const conn = new Connection(socket, origin, this, tap);
     conn.busy = true;
     list.push(conn);
     return conn;
@@ -184,6 +355,11 @@ export class ReferenceClient {
   /** The server closed an idle connection: it is gone from the pool. */
   onIdleEnd(c: Connection): void {
     c.close();
+  }
+
+  /** End our side of the connection: FIN, over TLS a closure alert first (RFC 9112 §9.8: Node's end() sends it). */
+  endTransport(c: Connection): void {
+    if (!c.socket.destroyed) c.socket.end();
   }
 
   // ---- requests -----------------------------------------------------------------
@@ -212,6 +388,8 @@ export class ReferenceClient {
     if (sent.has('close')) return false;
     const opts = connectionOptions(res.headers);
     if (opts.has('close')) return false;
+    // After a 101 the connection is no longer HTTP (RFC 9110 §7.8).
+    if (res.status === 101) return false;
     if (res.framing.kind === 'close-delimited') return false;
     if (res.clAndTe) return false;
     // An HTTP/1.0 message with Transfer-Encoding has faulty framing: close after it (RFC 9112 §6.1).
@@ -255,7 +433,57 @@ export class ReferenceClient {
     return true;
   }
 
+  /**
+   * A close-delimited body over TLS is complete only if the server's closure alert came
+   * before its TCP FIN (RFC 9112 §9.8); without it the body may be cut short: an error.
+   */
+  protected async truncated(c: Connection, res: HttpResponse): Promise<string | undefined> {
+    if (!c.tap || res.framing.kind !== 'close-delimited') return undefined;
+    const closure = c.tap.closureBeforeFin((c.socket as tls.TLSSocket).getProtocol?.() ?? null);
+    if (closure?.alert) return undefined;
+    return `the close-delimited response ended without a TLS closure alert (${closure?.how ?? 'no record'}): it may be truncated (RFC 9112 §9.8)`;
+  }
+
+  /** The plan gave up a body before reading it: close the connection, so the rest is never taken for a response. */
+  protected abandonBody(c: Connection): void {
+    c.abandoned = true;
+    this.retire(c);
+  }
+
+  /** Read the head, not the body (discardBody): a complete response keeps its connection as usual. */
+  protected async performDiscarding(req: PlanRequest): Promise<Line> {
+    const url = new URL(req.url);
+    let conn: Connection;
+    try {
+      conn = await this.acquire(url);
+    } catch (e) {
+      return { id: req.id, error: `connect failed: ${(e as Error).message}` };
+    }
+    conn.receivedNow = 0;
+    const sent = this.send(conn, this.requestBytes(req, url));
+    const h = await conn.head(req.method.toUpperCase());
+    if ('failure' in h) {
+      conn.close();
+      return { id: req.id, error: h.failure };
+    }
+    conn.used = true;
+    const headers: Record<string, string> = {};
+    for (const x of h.res.headers) headers[x.name.toLowerCase()] = x.value;
+    if (!h.complete) {
+      this.abandonBody(conn);
+      conn.busy = false;
+      return { id: req.id, status: h.res.status, headers };
+    }
+    const keep = this.keepAfter(req, h.res);
+    const whole = await sent;
+    conn.busy = false;
+    if (!keep || !whole || this.poisoned(conn)) this.retire(conn);
+    return { id: req.id, status: h.res.status, headers };
+  }
+
   async perform(req: PlanRequest): Promise<Line> {
+    if (req.websocket) return this.webSocket(req, req.websocket);
+    if (req.discardBody) return this.performDiscarding(req);
     const url = new URL(req.url);
     for (let attempt = 0; ; attempt++) {
       let conn: Connection;
@@ -279,14 +507,134 @@ export class ReferenceClient {
       const whole = await sent;
       conn.busy = false;
       if (!keep || !whole || this.poisoned(conn)) this.retire(conn);
+      const cut = await this.truncated(conn, r);
+      if (cut) return { id: req.id, error: cut };
       const headers: Record<string, string> = {};
       for (const h of r.headers) headers[h.name.toLowerCase()] = h.value;
       return { id: req.id, status: r.status, body: r.body.toString('latin1'), headers };
     }
   }
 
+  // ---- WebSocket (RFC 6455) --------------------------------------------------------
+
+  /** Why a 101 does not complete the handshake (RFC 6455 §4.1), or undefined. */
+  protected handshakeProblem(key: string, res: HttpResponse): string | undefined {
+    if (!upgradeProtocols(res.headers).includes('websocket'))
+      return 'the 101 does not say Upgrade: websocket';
+    if (!connectionOptions(res.headers).has('upgrade')) return 'the 101 does not say Connection: Upgrade';
+    const accept = fieldValue(res.headers, 'sec-websocket-accept')?.trim();
+    if (accept !== acceptFor(key))
+      return `Sec-WebSocket-Accept ${JSON.stringify(accept ?? null)} is not ${acceptFor(key)}, the value for our key: the WebSocket connection is failed (RFC 6455 §4.1)`;
+    return undefined;
+  }
+
+  /** A frame's bytes: a client masks every frame (RFC 6455 §5.3). */
+  frameBytes(spec: FrameSpec): Buffer {
+    return encodeFrame({ ...spec, mask: true });
+  }
+
+  /** A frame from the server. */
+  onServerFrame(s: WsSession, f: Frame): void {
+    switch (f.opcode) {
+      case OPCODE.ping:
+        if (!s.closeReceived) this.answerPing(s, f.payload);
+        return;
+      case OPCODE.pong:
+        s.pong ??= f.payload.toString('utf8');
+        return;
+      case OPCODE.text:
+      case OPCODE.continuation:
+        s.takeText(f);
+        return;
+      case OPCODE.close:
+        s.closeReceived = true;
+        s.closeCode = closeCode(f.payload);
+        if (!s.closeSent) this.answerClose(s, s.closeCode);
+        return;
+    }
+  }
+
+  /** A ping is answered with a pong that carries its payload (RFC 6455 §5.5.2, §5.5.3). */
+  protected answerPing(s: WsSession, payload: Buffer): void {
+    s.send({ opcode: OPCODE.pong, payload });
+  }
+
+  /** A close frame that we did not start is answered with a close frame (RFC 6455 §5.5.1). */
+  protected answerClose(s: WsSession, code: number | undefined): void {
+    s.send({ opcode: OPCODE.close, payload: code === undefined ? Buffer.alloc(0) : closePayload(code) });
+  }
+
+  /** Start the closing handshake: a close frame, 1000 (RFC 6455 §7.1.2). */
+  protected closeWebSocket(s: WsSession): void {
+    s.send({ opcode: OPCODE.close, payload: closePayload(1000) });
+  }
+
+  /** After a WebSocket the connection is never HTTP again (RFC 9110 §7.8): it is closed. */
+  protected afterWebSocket(c: Connection): void {
+    this.retire(c);
+  }
+
+  protected async webSocket(req: PlanRequest, ws: PlanWebSocket): Promise<Line> {
+    const url = new URL(req.url);
+    let conn: Connection;
+    try {
+      conn = await this.acquire(url);
+    } catch (e) {
+      return { id: req.id, error: `connect failed: ${(e as Error).message}` };
+    }
+    conn.receivedNow = 0;
+    const key = newWebSocketKey();
+    const headers = { ...Object.fromEntries(handshakeHeaders(key)), ...(req.headers ?? {}) };
+    void this.send(conn, this.requestBytes({ ...req, method: 'GET', headers, body: undefined }, url));
+    const r = await conn.response('GET');
+    if ('failure' in r) {
+      conn.close();
+      return { id: req.id, error: r.failure };
+    }
+    conn.used = true;
+    if (r.status !== 101) {
+      conn.busy = false;
+      if (!this.keepAfter(req, r) || this.poisoned(conn)) this.retire(conn);
+      return { id: req.id, error: `the server did not switch protocols: ${r.status} ${r.reason}` };
+    }
+    const problem = this.handshakeProblem(key, r);
+    if (problem) {
+      // _Fail the WebSocket Connection_: no frame, the TCP connection closed.
+      this.retire(conn);
+      return { id: req.id, error: problem };
+    }
+    const s = new WsSession(conn, this, conn.parser.takeRest());
+    if (ws.text !== undefined) s.send({ opcode: OPCODE.text, payload: ws.text });
+    if (ws.ping !== undefined) s.send({ opcode: OPCODE.ping, payload: ws.ping });
+    const over = () => s.closeReceived || conn.ended || s.failed !== undefined;
+    if (ws.waitMs) await conn.waitFor(over, ws.waitMs);
+    if (ws.close !== false) {
+      if (!s.closeSent && !over()) this.closeWebSocket(s);
+      await conn.waitFor(over, CLOSE_REPLY_WAIT_MS);
+      // The server closes TCP first (RFC 6455 §7.1.1); then, or after a while, so do we.
+      await conn.waitFor(() => conn.ended, SERVER_CLOSE_WAIT_MS);
+      this.afterWebSocket(conn);
+    }
+    if (s.failed) return { id: req.id, error: `not a WebSocket frame from the server: ${s.failed}` };
+    const head: Record<string, string> = {};
+    for (const h of r.headers) head[h.name.toLowerCase()] = h.value;
+    return {
+      id: req.id,
+      status: 101,
+      headers: head,
+      messages: s.messages,
+      ...(s.pong !== undefined ? { pong: s.pong } : {}),
+      ...(s.closeCode !== undefined ? { closeCode: s.closeCode } : {}),
+    };
+  }
+
   async runPlan(plan: Plan, emit: (line: Line) => void): Promise<void> {
     this.httpVersion = plan.httpVersion;
+    if (plan.tls)
+      this.tlsOptions = {
+        ca: plan.tls.ca ? readFileSync(plan.tls.ca) : undefined,
+        insecure: plan.tls.insecure === true,
+      };
     if (plan.concurrent) {
       await Promise.all(plan.requests.map(async (r) => emit(await this.perform(r))));
     } else {

@@ -12,6 +12,8 @@
 // - concurrent: wget fetches one URL at a time, so each step is its own wget
 //   process, all started at once (one connection each).
 // - httpVersion "1.0": wget has no way to speak HTTP/1.0: exit 3.
+// - tls: `--ca-certificate` with the plan's CA file. WebSocket steps and discardBody
+//   exit 3: wget speaks no WebSocket and saves every body it receives.
 // Settings: wget's defaults, except `--tries=2` (one retry: the default 20, with
 // growing pauses, outlasts every scenario), `--max-redirect=0` (one exchange per
 // step), `--content-on-error` (a 4xx/5xx body is reported too), `--no-config`,
@@ -27,6 +29,7 @@ import {
   headerMap,
   type PlanRequest,
   readPlan,
+  refuseUnsupported,
   scratchDir,
   sleep,
   spawnClient,
@@ -36,6 +39,10 @@ import {
 
 const plan = await readPlan();
 if (plan.httpVersion === '1.0') unsupported('wget cannot speak HTTP/1.0 (its requests are always HTTP/1.1)');
+refuseUnsupported(plan, {
+  websocket: 'wget has no WebSocket support',
+  discardBody: 'wget cannot abandon a response body: it saves every body it receives',
+});
 const root = scratchDir('keepalive-spec-wget-');
 const pause = await startPauseServer();
 
@@ -84,6 +91,7 @@ async function invoke(step: PlanRequest, urls: Url[], n: number): Promise<void> 
     '--no-proxy',
   ];
   args.push('--directory-prefix', dir);
+  if (plan.tls) args.push(`--ca-certificate=${plan.tls.ca}`);
   const method = step.method.toUpperCase();
   if (method !== 'GET' || step.body !== undefined) args.push(`--method=${step.method}`);
   for (const [name, value] of Object.entries(step.headers ?? {})) args.push(`--header=${name}: ${value}`);

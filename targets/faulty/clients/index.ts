@@ -6,7 +6,9 @@ import { http10ClientFaults } from './http10.js';
 import { persistenceClientFaults } from './persistence.js';
 import { pipeliningClientFaults } from './pipelining.js';
 import { timeoutsClientFaults } from './timeouts.js';
+import { tlsClientFaults } from './tls.js';
 import type { FaultyClient } from './types.js';
+import { upgradeClientFaults } from './upgrade.js';
 
 /** Every faulty client driver, area by area. */
 export const FAULTY_CLIENTS: FaultyClient[] = [
@@ -15,7 +17,9 @@ export const FAULTY_CLIENTS: FaultyClient[] = [
   ...pipeliningClientFaults,
   ...chunkedClientFaults,
   ...closeClientFaults,
+  ...tlsClientFaults,
   ...timeoutsClientFaults,
   ...framingClientFaults,
   ...expectClientFaults,
+  ...upgradeClientFaults,
 ];

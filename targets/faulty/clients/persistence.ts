@@ -1,3 +1,4 @@
+import { Parser } from '../../../harness/wire/parse.js';
 import {
   type Connection,
   type Line,
@@ -34,6 +35,19 @@ class CompletionOrderLabels extends ReferenceClient {
   }
 }
 
+/** Abandons a body by handing its connection back to the pool at once, the rest of the body unread. */
+class DiscardedBodyReused extends ReferenceClient {
+  protected override abandonBody(c: Connection): void {
+    c.abandoned = true;
+    c.parser = new Parser({ kind: 'response', lenient: true });
+  }
+  /** The abandoned body's bytes arriving while the connection is idle are not taken for a stray response. */
+  override onIdleData(c: Connection, chunk: Buffer): void {
+    if (c.abandoned) return;
+    super.onIdleData(c, chunk);
+  }
+}
+
 export const persistenceClientFaults: FaultyClient[] = [
   {
     name: 'no-reuse-silent',
@@ -52,5 +66,11 @@ export const persistenceClientFaults: FaultyClient[] = [
     breaks: ['client-concurrent-connections'],
     description: 'pairs the responses to concurrent requests with requests in completion order',
     client: CompletionOrderLabels,
+  },
+  {
+    name: 'discarded-body-reused',
+    breaks: ['client-discard-body-not-reused'],
+    description: 'hands a connection whose response body it abandoned back to the pool, the rest unread',
+    client: DiscardedBodyReused,
   },
 ];
