@@ -102,6 +102,29 @@ export function performNodeHttp(
   });
 }
 
+/** undici hides the reason in `cause` ("fetch failed" / "terminated" alone say little). */
+function reason(e: unknown): string {
+  const err = e as Error & { cause?: Error & { code?: string } };
+  const cause = err.cause ? `: ${err.cause.code ? `${err.cause.code} ` : ''}${err.cause.message}` : '';
+  return `${err.name}: ${err.message}${cause}`;
+}
+
+/** One step through Node's fetch (undici): discardBody cancels the body stream once the head is in. */
+export async function performFetch(r: PlanRequest): Promise<DriverLine> {
+  try {
+    const res = await fetch(r.url, { method: r.method, headers: r.headers, body: r.body });
+    const headers = headerMap(res.headers.entries());
+    if (r.discardBody) {
+      await res.body?.cancel();
+      return { id: r.id, status: res.status, headers };
+    }
+    const body = Buffer.from(await res.arrayBuffer()).toString('latin1');
+    return { id: r.id, status: res.status, body, headers };
+  } catch (e) {
+    return { id: r.id, error: reason(e) };
+  }
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Steps one after another (each after its delay), or all at once; a line for each. */

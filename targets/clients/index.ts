@@ -97,6 +97,16 @@ export const CLIENT_TARGETS: ClientTarget[] = [
     command: () => `python3 ${JSON.stringify(shipped('./python-requests.py'))}`,
   },
   {
+    name: 'node-websocket',
+    description:
+      "the WebSocket built into Node (undici's browser API; --experimental-websocket before Node 22) for WebSocket steps, fetch for plain HTTP steps (no client ping; no HTTP/1.0: skipped)",
+    version: () => `Node ${process.versions.node} (undici ${process.versions.undici ?? '?'})`,
+    command: () =>
+      Number(process.versions.node.split('.')[0]) >= 22
+        ? nodeDriver('./node-websocket-driver.js')
+        : nodeDriver('./node-websocket-driver.js').replace(/^("[^"]*")/, '$1 --experimental-websocket'),
+  },
+  {
     name: 'node-ws',
     description:
       'the ws package (WebSocket steps; plain HTTP steps through node:http, one keep-alive agent per scheme shared with the handshakes; no HTTP/1.0: skipped)',

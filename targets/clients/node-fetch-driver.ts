@@ -8,37 +8,7 @@
 // NODE_TLS_REJECT_UNAUTHORIZED=0; Node warns once on stderr). fetch has no WebSocket
 // client: a plan with a WebSocket step exits 3.
 
-import {
-  type DriverLine,
-  headerMap,
-  type PlanRequest,
-  readPlan,
-  refuseUnsupported,
-  runSteps,
-  unsupported,
-} from './driver-kit.js';
-
-/** undici hides the reason in `cause` ("fetch failed" / "terminated" alone say little). */
-function reason(e: unknown): string {
-  const err = e as Error & { cause?: Error & { code?: string } };
-  const cause = err.cause ? `: ${err.cause.code ? `${err.cause.code} ` : ''}${err.cause.message}` : '';
-  return `${err.name}: ${err.message}${cause}`;
-}
-
-async function perform(r: PlanRequest): Promise<DriverLine> {
-  try {
-    const res = await fetch(r.url, { method: r.method, headers: r.headers, body: r.body });
-    const headers = headerMap(res.headers.entries());
-    if (r.discardBody) {
-      await res.body?.cancel();
-      return { id: r.id, status: res.status, headers };
-    }
-    const body = Buffer.from(await res.arrayBuffer()).toString('latin1');
-    return { id: r.id, status: res.status, body, headers };
-  } catch (e) {
-    return { id: r.id, error: reason(e) };
-  }
-}
+import { performFetch, readPlan, refuseUnsupported, runSteps, unsupported } from './driver-kit.js';
 
 const plan = await readPlan();
 if (plan.httpVersion === '1.0') unsupported('fetch (undici) cannot speak HTTP/1.0');
@@ -49,6 +19,6 @@ refuseUnsupported(plan, {
     : { tls: "Node 20's fetch cannot be given a CA file at run time, and the plan does not allow insecure" }),
 });
 if (plan.tls) process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-await runSteps(plan, perform);
+await runSteps(plan, performFetch);
 // Idle pooled sockets do not hold the process; a socket still busy would: do not wait for it.
 setTimeout(() => process.exit(0), 1000).unref();
