@@ -446,6 +446,24 @@ const NOTABLE_FINDINGS: Array<{ role: Role; target: string; id: string; why: str
     why: 'Every real client tested reuses the connection after an `HTTP/1.0` response with `Transfer-Encoding: chunked` and `Connection: keep-alive`; RFC 9112 §6.1 (new in 9112) requires closing it.',
   },
   {
+    role: 'client',
+    target: 'python-requests',
+    id: 'client-tls-close-notify',
+    why: "requests (urllib3), Python's http.client, Node's fetch (undici) and wget end a TLS connection with a bare TCP FIN, no closure alert, where RFC 9112 §9.8 says clients MUST send one: the server cannot tell the client's close from a truncation. node:http, ws and curl send it.",
+  },
+  {
+    role: 'client',
+    target: 'node-http',
+    id: 'client-tls-incomplete-close-delimited',
+    why: 'Every client tested except wget hands out a close-delimited body over TLS that ended with a bare TCP FIN (no closure alert) as a complete 200: an attacker who can inject a FIN truncates the body unnoticed. RFC 9112 §9.8: such a response "is complete only if a valid closure alert has been received"; §8: the client MUST record it as incomplete.',
+  },
+  {
+    role: 'client',
+    target: 'python-http-client',
+    id: 'client-discard-body-not-reused',
+    why: "Python's http.client, asked to close a response whose body the application did not read, sends the next request on the same connection: the rest of the old body is then read as the new response (`LineTooLong`). Its documentation leaves reading the whole body to the application; RFC 9112 §9.3 puts it on the client that reuses the connection. requests, node:http and fetch take a new connection.",
+  },
+  {
     role: 'proxy',
     target: 'h2o-proxy',
     id: 'proxy-pipe-origin-dies-get',
