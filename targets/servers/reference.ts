@@ -306,8 +306,8 @@ export class ReferenceConnection {
     const idle = this.opts.idleTimeoutMs;
     return new WebSocketSession(
       this.socket,
-      // A ping of our own after half the idle timeout of silence; the close after one and a half.
-      { pingAfterMs: idle / 2, idleCloseMs: 1.5 * idle, closeWaitMs: this.opts.lingerMs },
+      // A ping of our own after half the idle timeout of silence; the close (1001) after all of it.
+      { pingAfterMs: idle / 2, idleCloseMs: idle, closeWaitMs: this.opts.lingerMs },
       initial,
     );
   }

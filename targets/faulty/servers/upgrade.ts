@@ -135,7 +135,7 @@ function withSession(Session: typeof WebSocketSession, idleCloseMs?: number) {
       void req;
       return new Session(
         this.socket,
-        { pingAfterMs: idle / 2, idleCloseMs: idleCloseMs ?? 1.5 * idle, closeWaitMs: this.opts.lingerMs },
+        { pingAfterMs: idle / 2, idleCloseMs: idleCloseMs ?? idle, closeWaitMs: this.opts.lingerMs },
         initial,
       );
     }
