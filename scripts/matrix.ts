@@ -495,6 +495,12 @@ const NOTABLE_FINDINGS: Array<{ role: Role; target: string; id: string; why: str
   },
   {
     role: 'proxy',
+    target: 'squid-proxy',
+    id: 'proxy-http10-origin-te-not-reused',
+    why: 'Squid 5.7, Varnish 7.1 and Traffic Server 9.2 send the next request on an upstream connection whose last response was HTTP/1.0 with `Transfer-Encoding: chunked` and `Connection: keep-alive`; RFC 9112 §6.1 requires treating that framing as faulty and closing the connection after the message, because an HTTP/1.0 hop may have mangled it.',
+  },
+  {
+    role: 'proxy',
     target: 'haproxy-proxy',
     id: 'proxy-http10-keep-alive-closes',
     why: 'Every real proxy tested except H2O (and tinyproxy, which closes every connection) keeps the connection of an HTTP/1.0 client that asks for keep-alive, which RFC 9112 §9.3 forbids a proxy (MUST NOT maintain a persistent connection with an HTTP/1.0 client): the rule dates from proxies that forwarded Connection blindly, and current proxies ignore it.',
