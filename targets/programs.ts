@@ -40,6 +40,77 @@ export function requireProgram(program: string, name: string, install: string): 
   return path;
 }
 
+/** What a target says about the program it runs (keepalive-spec targets). */
+export interface ProgramFacts {
+  requires: string;
+  install: string;
+  installed: () => boolean;
+  version: () => string;
+}
+
+/**
+ * A program from one Debian package, declared once: its facts for every target that runs it
+ * (a server target and a proxy target of the same program share them), and its path.
+ */
+export interface DebianProgram {
+  facts: ProgramFacts;
+  /** the program's path, or an error that says how to install it */
+  path(): string;
+}
+
+export function debianProgram(spec: {
+  binary: string;
+  pkg: string;
+  requires?: string;
+  versionArgs: string[];
+  pick?: (s: string) => string;
+}): DebianProgram {
+  const install = `apt-get install ${spec.pkg}`;
+  return {
+    facts: {
+      requires: spec.requires ?? spec.binary,
+      install,
+      installed: () => findProgram(spec.binary) !== undefined,
+      version: () => versionOf(findProgram(spec.binary), spec.versionArgs, spec.pick),
+    },
+    path: () => requireProgram(spec.binary, spec.binary, install),
+  };
+}
+
+export const NGINX = debianProgram({
+  binary: 'nginx',
+  pkg: 'nginx-light',
+  requires: 'nginx (Debian nginx-light)',
+  versionArgs: ['-v'],
+  pick: (s) => s.replace(/^nginx version: /, ''),
+});
+export const APACHE = debianProgram({
+  binary: 'apache2',
+  pkg: 'apache2',
+  requires: 'Apache httpd (Debian apache2)',
+  versionArgs: ['-v'],
+  pick: (s) => /Apache\/\S+/.exec(s)?.[0] ?? s,
+});
+export const LIGHTTPD = debianProgram({
+  binary: 'lighttpd',
+  pkg: 'lighttpd',
+  versionArgs: ['-v'],
+  pick: (s) => s.split(' ')[0] ?? s,
+});
+export const H2O = debianProgram({ binary: 'h2o', pkg: 'h2o', versionArgs: ['--version'] });
+export const CADDY = debianProgram({
+  binary: 'caddy',
+  pkg: 'caddy',
+  versionArgs: ['version'],
+  pick: (s) => `caddy ${s.split(' ')[0]}`,
+});
+export const HAPROXY = debianProgram({
+  binary: 'haproxy',
+  pkg: 'haproxy',
+  versionArgs: ['-v'],
+  pick: (s) => /HAProxy version \S+/.exec(s)?.[0] ?? s,
+});
+
 /** Debian's python3 (where its python3-* packages live), else the first on PATH. */
 export function debianPython(): string | undefined {
   return executable('/usr/bin/python3') ? '/usr/bin/python3' : findProgram('python3');

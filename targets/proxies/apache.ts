@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ProxyTarget } from '../../harness/targets.js';
-import { findProgram, requireProgram, versionOf } from '../programs.js';
+import { APACHE } from '../programs.js';
 import {
   isRoot,
   makeTempDir,
@@ -22,12 +22,9 @@ export const APACHE_PROXY: ProxyTarget = {
   name: 'apache-proxy',
   description:
     'Apache httpd (event MPM) as a reverse proxy: mod_proxy_http, ProxyPass / to the origin (nocanon: the path as received), KeepAlive On, upstream connections reused (ttl = upstream idle); idle timeout = KeepAliveTimeout',
-  requires: 'Apache httpd (Debian apache2)',
-  install: 'apt-get install apache2',
-  installed: () => findProgram('apache2') !== undefined,
-  version: () => versionOf(findProgram('apache2'), ['-v'], (s) => /Apache\/\S+/.exec(s)?.[0] ?? s),
+  ...APACHE.facts,
   async start(opts) {
-    const httpd = requireProgram('apache2', 'apache', 'apt-get install apache2');
+    const httpd = APACHE.path();
     const port = await freePort();
     const dir = await makeTempDir('apache-proxy', { readableByOthers: isRoot() });
     const run = join(dir, 'run');

@@ -4,19 +4,16 @@
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ProxyTarget } from '../../harness/targets.js';
-import { findProgram, requireProgram, versionOf } from '../programs.js';
+import { CADDY } from '../programs.js';
 import { makeTempDir, sh, startLaunched, upstreamIdleMs, writeFiles } from '../servers/real.js';
 
 export const CADDY_PROXY: ProxyTarget = {
   name: 'caddy-proxy',
   description:
     'Caddy 2 as a reverse proxy (reverse_proxy, HTTP/1.1 on both sides, upstream connections pooled); idle timeout = servers { timeouts { idle } } (upstream: transport http { keepalive })',
-  requires: 'caddy',
-  install: 'apt-get install caddy',
-  installed: () => findProgram('caddy') !== undefined,
-  version: () => versionOf(findProgram('caddy'), ['version'], (s) => `caddy ${s.split(' ')[0]}`),
+  ...CADDY.facts,
   async start(opts) {
-    const caddy = requireProgram('caddy', 'caddy', 'apt-get install caddy');
+    const caddy = CADDY.path();
     const port = await freePort();
     const dir = await makeTempDir('caddy-proxy');
     // The site answers any Host (":port"): scenarios send other hosts, and HTTP/1.0 none at all.

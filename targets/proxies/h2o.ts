@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ProxyTarget } from '../../harness/targets.js';
-import { findProgram, requireProgram, versionOf } from '../programs.js';
+import { H2O } from '../programs.js';
 import {
   isRoot,
   makeTempDir,
@@ -18,12 +18,9 @@ export const H2O_PROXY: ProxyTarget = {
   name: 'h2o-proxy',
   description:
     'H2O as a reverse proxy (proxy.reverse.url, upstream keep-alive: proxy.timeout.keepalive); idle timeout = http1-request-timeout (whole seconds, rounded up)',
-  requires: 'h2o',
-  install: 'apt-get install h2o',
-  installed: () => findProgram('h2o') !== undefined,
-  version: () => versionOf(findProgram('h2o'), ['--version']),
+  ...H2O.facts,
   async start(opts) {
-    const h2o = requireProgram('h2o', 'h2o', 'apt-get install h2o');
+    const h2o = H2O.path();
     const port = await freePort();
     const dir = await makeTempDir('h2o-proxy');
     const idle = wholeSeconds(opts.idleTimeoutMs);

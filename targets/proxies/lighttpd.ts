@@ -4,19 +4,16 @@
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ProxyTarget } from '../../harness/targets.js';
-import { findProgram, requireProgram, versionOf } from '../programs.js';
+import { LIGHTTPD } from '../programs.js';
 import { makeTempDir, sh, splitOrigin, startLaunched, wholeSeconds, writeFiles } from '../servers/real.js';
 
 export const LIGHTTPD_PROXY: ProxyTarget = {
   name: 'lighttpd-proxy',
   description:
     'lighttpd as a reverse proxy (mod_proxy; an upstream connection per request: lighttpd has no upstream keep-alive); idle timeout = server.max-keep-alive-idle (whole seconds, rounded up)',
-  requires: 'lighttpd',
-  install: 'apt-get install lighttpd',
-  installed: () => findProgram('lighttpd') !== undefined,
-  version: () => versionOf(findProgram('lighttpd'), ['-v'], (s) => s.split(' ')[0] ?? s),
+  ...LIGHTTPD.facts,
   async start(opts) {
-    const lighttpd = requireProgram('lighttpd', 'lighttpd', 'apt-get install lighttpd');
+    const lighttpd = LIGHTTPD.path();
     const port = await freePort();
     const dir = await makeTempDir('lighttpd-proxy');
     const idle = wholeSeconds(opts.idleTimeoutMs);

@@ -5,17 +5,15 @@
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ProxyTarget, ProxyTargetOptions, RunningTarget } from '../../harness/targets.js';
-import { findProgram, requireProgram, versionOf } from '../programs.js';
+import { NGINX } from '../programs.js';
 import { isRoot, makeTempDir, sh, startLaunched, upstreamIdleMs, writeFiles } from '../servers/real.js';
-
-const INSTALL = 'apt-get install nginx-light';
 
 async function startNginxProxy(
   name: string,
   opts: ProxyTargetOptions,
   pooled: boolean,
 ): Promise<RunningTarget> {
-  const nginx = requireProgram('nginx', 'nginx', INSTALL);
+  const nginx = NGINX.path();
   const port = await freePort();
   const dir = await makeTempDir(name);
   const upstream = pooled
@@ -70,18 +68,11 @@ ${pooled ? '      proxy_http_version 1.1;\n      proxy_set_header Connection "";
   });
 }
 
-const common = {
-  requires: 'nginx (Debian nginx-light)',
-  install: INSTALL,
-  installed: () => findProgram('nginx') !== undefined,
-  version: () => versionOf(findProgram('nginx'), ['-v'], (s) => s.replace(/^nginx version: /, '')),
-};
-
 export const NGINX_PROXY: ProxyTarget = {
   name: 'nginx-proxy',
   description:
     "nginx as a reverse proxy (proxy_pass) with nginx's default upstream side: HTTP/1.0 and a new upstream connection per request; idle timeout = keepalive_timeout",
-  ...common,
+  ...NGINX.facts,
   start: (opts) => startNginxProxy('nginx-proxy', opts, false),
 };
 
@@ -89,6 +80,6 @@ export const NGINX_PROXY_KEEPALIVE: ProxyTarget = {
   name: 'nginx-proxy-keepalive',
   description:
     'nginx as a reverse proxy (proxy_pass) with pooled upstream connections: upstream { keepalive 16 }, proxy_http_version 1.1, Connection ""; idle timeout = keepalive_timeout (upstream: keepalive_timeout in the upstream block)',
-  ...common,
+  ...NGINX.facts,
   start: (opts) => startNginxProxy('nginx-proxy-keepalive', opts, true),
 };

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ServerTarget } from '../../harness/targets.js';
-import { findProgram, requireProgram, versionOf } from '../programs.js';
+import { APACHE } from '../programs.js';
 import {
   CGI_RESOURCES,
   isRoot,
@@ -23,12 +23,9 @@ export const APACHE_TARGET: ServerTarget = {
   name: 'apache',
   description:
     'Apache httpd (event MPM) with a generated config: static files (ETag, Last-Modified), and CGI (mod_cgid) for a chunked stream, a POST that reads its body, an echo, a 204 and a slow answer; idle timeout = KeepAliveTimeout',
-  requires: 'Apache httpd (Debian apache2)',
-  install: 'apt-get install apache2',
-  installed: () => findProgram('apache2') !== undefined,
-  version: () => versionOf(findProgram('apache2'), ['-v'], (s) => /Apache\/\S+/.exec(s)?.[0] ?? s),
+  ...APACHE.facts,
   async start(opts) {
-    const httpd = requireProgram('apache2', 'apache', 'apt-get install apache2');
+    const httpd = APACHE.path();
     const port = await freePort();
     // As root the children run as an unprivileged user, who must read the files and run the CGI.
     const dir = await makeTempDir('apache', { readableByOthers: isRoot() });

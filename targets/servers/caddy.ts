@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ServerTarget } from '../../harness/targets.js';
-import { findProgram, requireProgram, versionOf } from '../programs.js';
+import { CADDY } from '../programs.js';
 import { makeTempDir, referenceBackend, sh, startLaunched, writeDocroot, writeFiles } from './real.js';
 
 /** Longer than Go's 2 KiB response buffer, so that a handler that sets no length is sent chunked. */
@@ -20,12 +20,9 @@ export const CADDY_TARGET: ServerTarget = {
   name: 'caddy',
   description:
     "Caddy 2 with a generated Caddyfile (HTTP/1.1 only, admin off): static files (ETag, Last-Modified), a 204 by `respond`, and a 2 KiB+ `respond` body Go's net/http sends chunked; no POST resource (no Caddy handler reads a request body: Go discards it after the status is chosen), no echo, no slow resource; /ws by reverse_proxy to the reference server's WebSocket; idle timeout = servers { timeouts { idle } }",
-  requires: 'caddy',
-  install: 'apt-get install caddy',
-  installed: () => findProgram('caddy') !== undefined,
-  version: () => versionOf(findProgram('caddy'), ['version'], (s) => `caddy ${s.split(' ')[0]}`),
+  ...CADDY.facts,
   async start(opts) {
-    const caddy = requireProgram('caddy', 'caddy', 'apt-get install caddy');
+    const caddy = CADDY.path();
     const port = await freePort();
     const wsPort = await freePort();
     const dir = await makeTempDir('caddy');

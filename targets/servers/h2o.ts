@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ServerTarget } from '../../harness/targets.js';
-import { findProgram, requireProgram, versionOf } from '../programs.js';
+import { H2O } from '../programs.js';
 import {
   isRoot,
   makeTempDir,
@@ -58,12 +58,10 @@ export const H2O_TARGET: ServerTarget = {
   name: 'h2o',
   description:
     'H2O with a generated config: static files (ETag, Last-Modified), and mruby handlers for a chunked stream, a POST that reads its body, an echo and a 204 (no slow resource); idle timeout = http1-request-timeout (whole seconds, rounded up)',
+  ...H2O.facts,
   requires: 'h2o (built with mruby, as Debian h2o is)',
-  install: 'apt-get install h2o',
-  installed: () => findProgram('h2o') !== undefined,
-  version: () => versionOf(findProgram('h2o'), ['--version']),
   async start(opts) {
-    const h2o = requireProgram('h2o', 'h2o', 'apt-get install h2o');
+    const h2o = H2O.path();
     const port = await freePort();
     const dir = await makeTempDir('h2o');
     const www = await writeDocroot(dir);

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ServerTarget } from '../../harness/targets.js';
-import { findProgram, requireProgram, versionOf } from '../programs.js';
+import { HAPROXY } from '../programs.js';
 import { makeTempDir, referenceBackend, sh, startLaunched, writeFiles } from './real.js';
 import { REFERENCE_RESOURCES } from './reference.js';
 
@@ -12,12 +12,9 @@ export const HAPROXY_TARGET: ServerTarget = {
   name: 'haproxy',
   description:
     'HAProxy in HTTP mode (http-keep-alive) with a generated config, in front of the reference server as its backend: all the reference resources, through the proxy; idle timeout = timeout http-keep-alive',
-  requires: 'haproxy',
-  install: 'apt-get install haproxy',
-  installed: () => findProgram('haproxy') !== undefined,
-  version: () => versionOf(findProgram('haproxy'), ['-v'], (s) => /HAProxy version \S+/.exec(s)?.[0] ?? s),
+  ...HAPROXY.facts,
   async start(opts) {
-    const haproxy = requireProgram('haproxy', 'haproxy', 'apt-get install haproxy');
+    const haproxy = HAPROXY.path();
     const port = await freePort();
     const backendPort = await freePort();
     const dir = await makeTempDir('haproxy');

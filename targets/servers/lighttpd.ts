@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { ServerTarget } from '../../harness/targets.js';
-import { findProgram, requireProgram, versionOf } from '../programs.js';
+import { LIGHTTPD } from '../programs.js';
 import {
   CGI_RESOURCES,
   makeTempDir,
@@ -19,12 +19,9 @@ export const LIGHTTPD_TARGET: ServerTarget = {
   name: 'lighttpd',
   description:
     'lighttpd with a generated config: static files (ETag, Last-Modified), and CGI (mod_cgi) for a chunked stream, a POST that reads its body, an echo, a 204 and a slow answer; idle timeout = server.max-keep-alive-idle (whole seconds, rounded up)',
-  requires: 'lighttpd',
-  install: 'apt-get install lighttpd',
-  installed: () => findProgram('lighttpd') !== undefined,
-  version: () => versionOf(findProgram('lighttpd'), ['-v'], (s) => s.split(' ')[0] ?? s),
+  ...LIGHTTPD.facts,
   async start(opts) {
-    const lighttpd = requireProgram('lighttpd', 'lighttpd', 'apt-get install lighttpd');
+    const lighttpd = LIGHTTPD.path();
     const port = await freePort();
     const dir = await makeTempDir('lighttpd');
     const www = await writeDocroot(dir, { cgi: true });

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../harness/launch/ports.js';
 import type { Resources, ServerTarget } from '../../harness/targets.js';
-import { findProgram, requireProgram, versionOf } from '../programs.js';
+import { NGINX } from '../programs.js';
 import {
   isRoot,
   makeTempDir,
@@ -23,12 +23,10 @@ export const NGINX_TARGET: ServerTarget = {
   name: 'nginx',
   description:
     "nginx with a generated config: static files (ETag, Last-Modified), 204 by `return`, and through the echo module a chunked stream, a POST that reads its body, an echo and a slow answer; /ws proxied (Upgrade passed on, as nginx documents) to the reference server's WebSocket; idle timeout = keepalive_timeout",
+  ...NGINX.facts,
   requires: 'nginx (with the echo module: Debian nginx-light)',
-  install: 'apt-get install nginx-light',
-  installed: () => findProgram('nginx') !== undefined,
-  version: () => versionOf(findProgram('nginx'), ['-v'], (s) => s.replace(/^nginx version: /, '')),
   async start(opts) {
-    const nginx = requireProgram('nginx', 'nginx', 'apt-get install nginx-light');
+    const nginx = NGINX.path();
     const port = await freePort();
     const wsPort = await freePort();
     const dir = await makeTempDir('nginx');
