@@ -69,7 +69,18 @@ export const upgradeScenarios: ServerScenario[] = [
         ? handshake(ctx, { version: '1.0', connection: 'keep-alive, Upgrade' }).req
         : nobodyOffer(ctx, ctx.path, '1.0');
       const c = await ctx.connect();
-      const res = await exchange(c, req);
+      const sent = await c.send(req);
+      if (!sent.ok) skip(`the request could not be written: ${sent.error}`);
+      const read = await c.readResponse();
+      // A server that ignores Upgrade answers the request like any other; silence means it did not.
+      if (read.type !== 'response')
+        fail({
+          summary:
+            'an HTTP/1.0 request that carried Upgrade got no response: it was not treated as an ordinary request',
+          expected: `a response to ${req.label} (any status): a server MUST ignore Upgrade in an HTTP/1.0 request`,
+          seen: describeRead(read),
+        });
+      const res = read.response;
       noSwitch(
         res,
         'the server switched protocols on an HTTP/1.0 request',

@@ -10,6 +10,7 @@ import {
   CGI_RESOURCES,
   isRoot,
   makeTempDir,
+  referenceBackend,
   sh,
   startLaunched,
   unprivileged,
@@ -22,11 +23,12 @@ const MODULES = '/usr/lib/apache2/modules';
 export const APACHE_TARGET: ServerTarget = {
   name: 'apache',
   description:
-    'Apache httpd (event MPM) with a generated config: static files (ETag, Last-Modified), and CGI (mod_cgid) for a chunked stream, a POST that reads its body, an echo, a 204 and a slow answer; idle timeout = KeepAliveTimeout',
+    "Apache httpd (event MPM) with a generated config: static files (ETag, Last-Modified), and CGI (mod_cgid) for a chunked stream, a POST that reads its body, an echo, a 204 and a slow answer; /ws by mod_proxy_http (upgrade=websocket) to the reference server's WebSocket; idle timeout = KeepAliveTimeout",
   ...APACHE.facts,
   async start(opts) {
     const httpd = APACHE.path();
     const port = await freePort();
+    const wsPort = await freePort();
     // As root the children run as an unprivileged user, who must read the files and run the CGI.
     const dir = await makeTempDir('apache', { readableByOthers: isRoot() });
     const www = await writeDocroot(dir, { cgi: true });
@@ -41,7 +43,7 @@ ErrorLog ${JSON.stringify(join(dir, 'error.log'))}
 LogLevel warn
 Listen 127.0.0.1:${port}
 ServerName 127.0.0.1
-${['mpm_event', 'authz_core', 'mime', 'dir', 'cgid'].map(module).join('\n')}
+${['mpm_event', 'authz_core', 'mime', 'dir', 'cgid', 'proxy', 'proxy_http'].map(module).join('\n')}
 ${who ? `User ${who.user}\nGroup ${who.group}` : ''}
 # Capacity for the suite's concurrency (32 scenarios, one holding 64 idle connections): with
 # one child Apache sheds keep-alive connections ("All workers are busy or dying"), which
@@ -66,6 +68,8 @@ DirectoryIndex index.html
   Require all denied
   AllowOverride None
 </Directory>
+# WebSocket as Apache documents it since 2.4.47: mod_proxy_http tunnels an accepted upgrade.
+ProxyPass /ws http://127.0.0.1:${wsPort}/ws upgrade=websocket
 <Directory ${JSON.stringify(www)}>
   Options +ExecCGI
   AddHandler cgi-script .cgi
@@ -78,17 +82,18 @@ DirectoryIndex index.html
       dir,
       port,
       opts,
-      resources: { ...CGI_RESOURCES },
+      resources: { ...CGI_RESOURCES, wsPath: '/ws' },
       logs: ['error.log'],
       processes: [
+        referenceBackend(wsPort),
         {
           label: 'apache2',
           port,
           command: `${sh(httpd)} -d ${sh(dir)} -f ${sh(join(dir, 'httpd.conf'))} -DFOREGROUND`,
         },
       ],
-      describe: ([pid]) =>
-        `Apache httpd (launched, event MPM, 127.0.0.1:${port}, KeepAliveTimeout ${opts.idleTimeoutMs}ms${who ? `, children as ${who.user}` : ''}, pid ${pid})`,
+      describe: ([backendPid, pid]) =>
+        `Apache httpd (launched, event MPM, 127.0.0.1:${port}, KeepAliveTimeout ${opts.idleTimeoutMs}ms${who ? `, children as ${who.user}` : ''}, pid ${pid}; /ws by mod_proxy_http to the reference server's WebSocket, pid ${backendPid})`,
     });
   },
 };
