@@ -383,7 +383,7 @@ const NOTABLE_FINDINGS: Array<{ role: Role; target: string; id: string; why: str
     role: 'server',
     target: 'nginx',
     id: 'upgrade-not-in-connection-ignored',
-    why: "nginx's documented WebSocket recipe (`proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade`, the map keyed on Upgrade alone) turns a request with `Upgrade: websocket` but `Connection: keep-alive` into a handshake upstream: the 101 comes back to a client that never offered an upgrade (RFC 6455 §4.2.1, RFC 9110 §7.8). Apache 2.4's `ProxyPass ... upgrade=websocket` does the same; to the same handshake in HTTP/1.0 it gives no response at all (15 s and more).",
+    why: "nginx's documented WebSocket recipe (`proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade`, the map keyed on Upgrade alone) turns a request with `Upgrade: websocket` but `Connection: keep-alive` into a handshake upstream: the 101 comes back to a client that never offered an upgrade (RFC 6455 §4.2.1, RFC 9110 §7.8). Apache 2.4's `ProxyPass ... upgrade=websocket` and lighttpd 1.4's mod_proxy with upgrade enabled do the same; Apache, to the same handshake in HTTP/1.0, gives no response at all (15 s and more).",
   },
   {
     role: 'server',
