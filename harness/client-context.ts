@@ -369,24 +369,22 @@ function judge(obs: ClientObservation, check: (o: ClientObservation) => Finding)
 
 // ---- helpers for checks -------------------------------------------------------
 
+/** How a connection of the scripted server ended, in words: 'client FIN', 'server closed', 'open'... */
+export function connEnd(c: ServerConn): string {
+  if (c.clientRstAt !== undefined) return 'client RST';
+  if (c.clientFinAt !== undefined) return 'client FIN';
+  if (c.serverRstAt !== undefined) return 'server reset';
+  return c.serverFinAt !== undefined ? 'server closed' : 'open';
+}
+
 /** 's1: GET /a, GET /b; s2: GET /c' */
 export function describeConns(obs: ClientObservation): string {
   if (obs.conns.length === 0) return 'no connection was made';
   return obs.conns
     .map((c) => {
       const reqs = c.requests.map((r) => `${r.msg.method} ${r.msg.target}`).join(', ') || 'no request';
-      const end =
-        c.clientRstAt !== undefined
-          ? ', client RST'
-          : c.clientFinAt !== undefined
-            ? ', client FIN'
-            : c.serverRstAt !== undefined
-              ? ', server reset'
-              : c.serverFinAt !== undefined
-                ? ', server closed'
-                : ', open';
       const err = c.parseError ? `, unparsable bytes: ${c.parseError.message}` : '';
-      return `${c.label}: ${reqs}${end}${err}`;
+      return `${c.label}: ${reqs}, ${connEnd(c)}${err}`;
     })
     .join('; ');
 }

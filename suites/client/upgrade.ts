@@ -13,6 +13,7 @@ import {
   type ClientObservation,
   type ClientScenario,
   clientScenario,
+  connEnd,
   describeConns,
   describeLine,
   ok,
@@ -59,15 +60,7 @@ function describeFrames(conn: ServerConn): string {
         `then bytes that are not a frame (${conn.frameError.error}): "${escapeLine(conn.frameError.bytes.toString('latin1'), 120)}"`,
       ]
     : [];
-  const end =
-    conn.clientRstAt !== undefined
-      ? 'then the client reset the connection'
-      : conn.clientFinAt !== undefined
-        ? 'then the client closed the connection'
-        : conn.serverFinAt !== undefined
-          ? 'then the harness closed the connection'
-          : 'the connection still open';
-  return `${[...frames, ...junk].join(', ') || 'no frame'}; ${end}`;
+  return `${[...frames, ...junk].join(', ') || 'no frame'}; the connection: ${connEnd(conn)}`;
 }
 
 /** The client's frames of one kind. */

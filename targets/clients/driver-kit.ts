@@ -125,6 +125,30 @@ export async function performFetch(r: PlanRequest): Promise<DriverLine> {
   }
 }
 
+/**
+ * Pauses that end early when woken (a WebSocket step waits for messages or the close, and
+ * stops waiting once the connection has closed): `wait(ms)`, and `wake()` from the close event.
+ */
+export function wakeable(closed: () => boolean): { wait(ms: number): Promise<void>; wake(): void } {
+  let wake: (() => void) | undefined;
+  return {
+    wait: (ms) =>
+      new Promise<void>((resolve) => {
+        if (closed()) return resolve();
+        const t = setTimeout(resolve, ms);
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      }),
+    wake: () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    },
+  };
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Steps one after another (each after its delay), or all at once; a line for each. */

@@ -120,6 +120,23 @@ class HttpClientSteps:
         self.http10 = plan.get("httpVersion") == "1.0"
         self.context = tls_context(plan)
 
+    def run(self, plan, perform=None):
+        """Run the plan (perform: default self.perform) with a pool of connections per
+        thread, and close every connection at the end."""
+        pools = []
+        lock = threading.Lock()
+
+        def new_pool():
+            pool = {}
+            with lock:
+                pools.append(pool)
+            return pool
+
+        run_steps(plan, perform or self.perform, per_thread=new_pool)
+        for pool in pools:
+            for conn in pool.values():
+                conn.close()
+
     def connection(self, url):
         secure = url.scheme == "https"
         port = url.port or (443 if secure else 80)

@@ -16,6 +16,7 @@ import {
   refuseUnsupported,
   runSteps,
   unsupported,
+  wakeable,
 } from './driver-kit.js';
 
 /** The browser WebSocket API as Node provides it (@types/node 20 does not declare it). */
@@ -40,7 +41,7 @@ function performWebSocket(r: PlanRequest): Promise<DriverLine> {
     let opened = false;
     let closed: { code: number } | undefined;
     let error: string | undefined;
-    let wake: (() => void) | undefined;
+    const { wait, wake } = wakeable(() => closed !== undefined);
     const ws = new NodeWebSocket!(r.url);
     // undici (Node 20) can drop a failed handshake without any event: this timer also keeps
     // the process alive until the step has its line.
@@ -48,15 +49,6 @@ function performWebSocket(r: PlanRequest): Promise<DriverLine> {
       error ??= `no open, error or close event within ${HANDSHAKE_LIMIT_MS} ms of the handshake`;
       finish();
     }, HANDSHAKE_LIMIT_MS);
-    const wait = (ms: number) =>
-      new Promise<void>((res) => {
-        if (closed) return res();
-        const t = setTimeout(res, ms);
-        wake = () => {
-          clearTimeout(t);
-          res();
-        };
-      });
     ws.addEventListener('message', (e) => {
       if (typeof e.data === 'string') messages.push(e.data);
     });
@@ -68,7 +60,7 @@ function performWebSocket(r: PlanRequest): Promise<DriverLine> {
     ws.addEventListener('close', (e) => {
       closed = { code: e.code };
       if (!opened) finish();
-      wake?.();
+      wake();
     });
     ws.addEventListener('open', async () => {
       opened = true;

@@ -19,6 +19,7 @@ import {
   readPlan,
   runSteps,
   unsupported,
+  wakeable,
 } from './driver-kit.js';
 
 /** The longest the driver waits for the close handshake and the end of the connection. */
@@ -34,28 +35,13 @@ function performWebSocket(plan: DriverPlan, r: PlanRequest, agents: ReturnType<t
     let error: string | undefined;
     let opened = false;
     let closed = false;
-    let wake: (() => void) | undefined;
+    const { wait, wake: done } = wakeable(() => closed);
     const ws = new WebSocket(r.url, {
       agent: secure ? agents.https : agents.http,
       headers: r.headers,
       handshakeTimeout: 10_000,
       ...(secure && plan.tls && !plan.tls.ca ? { rejectUnauthorized: !plan.tls.insecure } : {}),
     });
-    const done = () => {
-      const w = wake;
-      wake = undefined;
-      w?.();
-    };
-    /** Resolves after `ms`, or at once when the connection has closed. */
-    const wait = (ms: number) =>
-      new Promise<void>((res) => {
-        if (closed) return res();
-        const t = setTimeout(res, ms);
-        wake = () => {
-          clearTimeout(t);
-          res();
-        };
-      });
     ws.on('message', (data, isBinary) => {
       if (!isBinary) messages.push(data.toString());
     });

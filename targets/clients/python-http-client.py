@@ -8,29 +8,13 @@ and one connection per step. http.client has no WebSocket: a WebSocket step exit
 
 import os
 import sys
-import threading
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the driver
 sys.path.insert(0, os.path.dirname(__file__))
-from driver_v1 import HttpClientSteps, read_plan, refuse_unsupported, run_steps, unsupported  # noqa: E402
+from driver_v1 import HttpClientSteps, read_plan, refuse_unsupported, unsupported  # noqa: E402
 
 plan = read_plan()
 if plan.get("httpVersion") not in ("1.0", "1.1"):
     unsupported(f"unknown httpVersion {plan.get('httpVersion')}")
 refuse_unsupported(plan, websocket="http.client has no WebSocket client (the python-websockets driver has one)")
-steps = HttpClientSteps(plan)
-pools = []
-lock = threading.Lock()
-
-
-def new_pool():
-    pool = {}
-    with lock:
-        pools.append(pool)
-    return pool
-
-
-run_steps(plan, steps.perform, per_thread=new_pool)
-for pool in pools:
-    for conn in pool.values():
-        conn.close()
+HttpClientSteps(plan).run(plan)

@@ -14,11 +14,10 @@ WebSocket handshake is HTTP/1.1)."""
 import asyncio
 import os
 import sys
-import threading
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the driver
 sys.path.insert(0, os.path.dirname(__file__))
-from driver_v1 import HttpClientSteps, read_plan, reason, run_steps, tls_context, unsupported  # noqa: E402
+from driver_v1 import HttpClientSteps, read_plan, reason, tls_context, unsupported  # noqa: E402
 
 plan = read_plan()
 if plan.get("httpVersion") != "1.1":
@@ -74,24 +73,10 @@ async def websocket_step(step):
     return line
 
 
-pools = []
-lock = threading.Lock()
-
-
-def new_pool():
-    pool = {}
-    with lock:
-        pools.append(pool)
-    return pool
-
-
 def perform(step, conns):
     if "websocket" in step:
         return asyncio.run(websocket_step(step))
     return http_steps.perform(step, conns)
 
 
-run_steps(plan, perform, per_thread=new_pool)
-for pool in pools:
-    for conn in pool.values():
-        conn.close()
+http_steps.run(plan, perform)

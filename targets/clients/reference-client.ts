@@ -450,9 +450,11 @@ export class ReferenceClient {
     this.retire(c);
   }
 
-  /** Read the head, not the body (discardBody): a complete response keeps its connection as usual. */
-  protected async performDiscarding(req: PlanRequest): Promise<Line> {
-    const url = new URL(req.url);
+  /** A connection for the request (pooled or new) with the request being written, or the line of a failed connect. */
+  protected async begin(
+    req: PlanRequest,
+    url: URL,
+  ): Promise<{ conn: Connection; sent: Promise<boolean> } | Line> {
     let conn: Connection;
     try {
       conn = await this.acquire(url);
@@ -460,7 +462,14 @@ export class ReferenceClient {
       return { id: req.id, error: `connect failed: ${(e as Error).message}` };
     }
     conn.receivedNow = 0;
-    const sent = this.send(conn, this.requestBytes(req, url));
+    return { conn, sent: this.send(conn, this.requestBytes(req, url)) };
+  }
+
+  /** Read the head, not the body (discardBody): a complete response keeps its connection as usual. */
+  protected async performDiscarding(req: PlanRequest): Promise<Line> {
+    const started = await this.begin(req, new URL(req.url));
+    if (!('conn' in started)) return started;
+    const { conn, sent } = started;
     const h = await conn.head(req.method.toUpperCase());
     if ('failure' in h) {
       conn.close();
@@ -486,14 +495,9 @@ export class ReferenceClient {
     if (req.discardBody) return this.performDiscarding(req);
     const url = new URL(req.url);
     for (let attempt = 0; ; attempt++) {
-      let conn: Connection;
-      try {
-        conn = await this.acquire(url);
-      } catch (e) {
-        return { id: req.id, error: `connect failed: ${(e as Error).message}` };
-      }
-      conn.receivedNow = 0;
-      const sent = this.send(conn, this.requestBytes(req, url));
+      const started = await this.begin(req, url);
+      if (!('conn' in started)) return started;
+      const { conn, sent } = started;
       const r = await conn.response(req.method.toUpperCase());
       if ('failure' in r) {
         conn.close();
@@ -576,16 +580,11 @@ export class ReferenceClient {
 
   protected async webSocket(req: PlanRequest, ws: PlanWebSocket): Promise<Line> {
     const url = new URL(req.url);
-    let conn: Connection;
-    try {
-      conn = await this.acquire(url);
-    } catch (e) {
-      return { id: req.id, error: `connect failed: ${(e as Error).message}` };
-    }
-    conn.receivedNow = 0;
     const key = newWebSocketKey();
     const headers = { ...Object.fromEntries(handshakeHeaders(key)), ...(req.headers ?? {}) };
-    void this.send(conn, this.requestBytes({ ...req, method: 'GET', headers, body: undefined }, url));
+    const started = await this.begin({ ...req, method: 'GET', headers, body: undefined }, url);
+    if (!('conn' in started)) return started;
+    const { conn } = started;
     const r = await conn.response('GET');
     if ('failure' in r) {
       conn.close();

@@ -2,11 +2,12 @@
 // sync workers (which never keep a connection alive) and gthread workers (which do).
 
 import { freePort } from '../../harness/launch/ports.js';
-import type { Resources, ServerTarget, ServerTargetOptions } from '../../harness/targets.js';
+import type { ServerTarget, ServerTargetOptions } from '../../harness/targets.js';
 import { debianPython, findProgram, requireProgram, versionOf } from '../programs.js';
 import {
   APP_ETAG,
   APP_LAST_MODIFIED,
+  APP_RESOURCES,
   INDEX_HTML,
   LARGE_SIZE,
   makeTempDir,
@@ -16,17 +17,6 @@ import {
   wholeSeconds,
   writeFiles,
 } from './real.js';
-
-/** The resources of the generated Python applications (WSGI and ASGI). */
-export const APP_RESOURCES: Partial<Resources> = {
-  path: '/',
-  postPath: '/',
-  chunkedPath: '/stream',
-  largePath: '/large',
-  slowPath: '/slow',
-  noContentPath: '/204',
-  echoPath: '/echo',
-};
 
 /** Python literals shared by the generated applications. */
 export const pythonConstants = (): string => `INDEX = ${JSON.stringify(INDEX_HTML)}.encode()

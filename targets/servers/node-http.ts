@@ -9,6 +9,7 @@ import type { ServerTarget } from '../../harness/targets.js';
 import {
   APP_ETAG,
   APP_LAST_MODIFIED,
+  APP_RESOURCES,
   INDEX_HTML,
   LARGE_SIZE,
   makeTempDir,
@@ -105,16 +106,6 @@ process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 `;
 
-const RESOURCES = {
-  path: '/',
-  postPath: '/',
-  chunkedPath: '/stream',
-  largePath: '/large',
-  slowPath: '/slow',
-  noContentPath: '/204',
-  echoPath: '/echo',
-};
-
 /** The ws package's entry, where it can be loaded (a dev dependency of keepalive-spec). */
 function wsEntry(): string | undefined {
   try {
@@ -144,7 +135,7 @@ function nodeServer(name: 'node-http' | 'node-ws'): ServerTarget['start'] {
       dir,
       port,
       opts,
-      resources: ws ? { ...RESOURCES, wsPath: '/ws' } : RESOURCES,
+      resources: ws ? { ...APP_RESOURCES, wsPath: '/ws' } : { ...APP_RESOURCES },
       processes: [
         {
           label: 'node',

@@ -83,6 +83,17 @@ printf 'Content-Type: text/plain\\r\\nContent-Length: 14\\r\\n\\r\\nslow respons
 };
 
 /** The resources of a static server with the CGI scripts above in its document root. */
+/** The resources of our generated applications (the Python WSGI and ASGI apps, the Node script). */
+export const APP_RESOURCES: Partial<Resources> = {
+  path: '/',
+  postPath: '/',
+  chunkedPath: '/stream',
+  largePath: '/large',
+  slowPath: '/slow',
+  noContentPath: '/204',
+  echoPath: '/echo',
+};
+
 export const CGI_RESOURCES: Partial<Resources> = {
   path: '/',
   chunkedPath: '/stream.cgi',
