@@ -18,19 +18,12 @@ import {
 } from './launch/driver.js';
 import { type Finding, harnessError, type Scenario, type ScenarioInfo, type TimingConfig } from './model.js';
 import { answer, ok, type Reply } from './reply.js';
-import { fieldValue } from './wire/parse.js';
+import { answerWebSocket, type WsPlay } from './websocket-play.js';
 import { type HttpRequest, type ReceivedRequest, ScriptedServer, type ServerConn } from './wire/server.js';
 import { TEST_CERT, TEST_KEY } from './wire/test-cert.js';
 import type { Transcript } from './wire/transcript.js';
 import { Aborted, sleep } from './wire/wait.js';
-import {
-  acceptFor,
-  closeCode,
-  closePayload,
-  type FrameSpec,
-  handshakeProblem,
-  OPCODE,
-} from './wire/websocket.js';
+import { handshakeProblem } from './wire/websocket.js';
 
 export interface PlanStep {
   id: string;
@@ -55,23 +48,6 @@ export interface ClientPlan {
 }
 
 /**
- * What the scripted server does once it has written a 101 to a WebSocket handshake
- * (RFC 6455 §4.2.2): frames to send, how to end. By default it answers the client's
- * pings with pongs, echoes its messages, answers its close frame and then closes the
- * TCP connection first (RFC 6455 §7.1.1). Every frame either way is noted in the transcript.
- */
-export interface WsPlay {
-  /** the Sec-WebSocket-Accept of the 101 (default: the right one for the request's key) */
-  accept?: (key: string) => string;
-  /** frames sent after the 101, each `afterMs` after the previous one */
-  send?: Array<{ frame: FrameSpec; afterMs?: number }>;
-  /** after the close handshake: close the TCP connection at once (default), or wait up to T for the client to */
-  tcpClose?: 'first' | 'wait';
-  /** answer nothing, only record what the client sends (a handshake the client must refuse) */
-  silent?: boolean;
-}
-
-/**
  * A reply in client mode: also a switch to WebSocket (a 101, then the play), or (over TLS)
  * the end of the TCP connection without a closure alert once the reply is written.
  */
@@ -79,6 +55,8 @@ export type ClientReply = Reply & { webSocket?: WsPlay; bareClose?: boolean };
 
 /** The script: the reply to a request, knowing where it arrived (conn.index, req.index). */
 export type Script = (req: ReceivedRequest, conn: ServerConn) => ClientReply | Promise<ClientReply>;
+
+export type { WsPlay };
 
 /** Accept a WebSocket handshake: a 101, then the play. */
 export const acceptWebSocket = (play: WsPlay = {}): ClientReply => ({ webSocket: play });
@@ -214,7 +192,7 @@ export class ClientCtx {
         if (answeredEarly.has(req.index)) continue;
         const reply = await script(req, conn);
         if (reply.webSocket) {
-          await this.switchToWebSocket(conn, req, reply.webSocket);
+          await answerWebSocket(conn, req, reply.webSocket, this.timing, this.signal);
           return;
         }
         if (!(await answer(conn, reply, this.signal))) return;
@@ -230,18 +208,6 @@ export class ClientCtx {
     }
   }
 
-  /** Write the 101 for a handshake, then play the server's part of the WebSocket. */
-  private async switchToWebSocket(conn: ServerConn, req: ReceivedRequest, play: WsPlay): Promise<void> {
-    const key = fieldValue(req.msg.headers, 'sec-websocket-key')?.trim() ?? '';
-    const accept = (play.accept ?? acceptFor)(key);
-    conn.switchToWebSocket();
-    const head =
-      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-      `Sec-WebSocket-Accept: ${accept}\r\n\r\n`;
-    if (!(await conn.write(head))) return;
-    await playWebSocket(conn, play, this.timing, this.signal);
-  }
-
   sleep(ms: number): Promise<void> {
     return sleep(ms, this.signal);
   }
@@ -252,58 +218,6 @@ export class ClientCtx {
     if (this.caDir) rmSync(this.caDir, { recursive: true, force: true });
     this.caDir = undefined;
   }
-}
-
-/**
- * The scripted server's side of a WebSocket: its own frames (play.send), then the
- * client's frames answered until the close handshake or the end of the connection.
- * Waits are bounded by --idle-max + --timeout; the driver's end ends them sooner.
- */
-async function playWebSocket(conn: ServerConn, play: WsPlay, timing: TimingConfig, signal: AbortSignal) {
-  let closeSent = false;
-  let closeReceived = false;
-  const send = async (frame: FrameSpec) => {
-    if (closeSent) return;
-    if (frame.opcode === OPCODE.close) closeSent = true;
-    await conn.sendFrame(frame);
-  };
-  const scheduled = (async () => {
-    for (const { frame, afterMs } of play.send ?? []) {
-      if (afterMs) await sleep(afterMs, signal);
-      if (closeReceived || conn.ended) return;
-      await send(frame);
-    }
-  })().catch((e) => {
-    if (!(e instanceof Aborted)) throw e;
-  });
-  try {
-    for (;;) {
-      const next = await conn.nextFrame(timing.idleMaxMs + timing.timeoutMs);
-      if (next === 'end') {
-        conn.close();
-        break;
-      }
-      if (next === 'error' || next === 'timeout') {
-        conn.close();
-        break;
-      }
-      const f = next.frame;
-      if (play.silent) continue;
-      if (f.opcode === OPCODE.ping && !closeReceived) await send({ opcode: OPCODE.pong, payload: f.payload });
-      else if (f.opcode === OPCODE.text || f.opcode === OPCODE.binary)
-        await send({ opcode: f.opcode, payload: f.payload });
-      else if (f.opcode === OPCODE.close) {
-        closeReceived = true;
-        await send({ opcode: OPCODE.close, payload: closePayload(closeCode(f.payload) ?? 1000) });
-        if (play.tcpClose === 'wait') await conn.waitEnd(timing.timeoutMs);
-        conn.close();
-        break;
-      }
-    }
-  } catch (e) {
-    if (!(e instanceof Aborted)) throw e;
-  }
-  await scheduled;
 }
 
 export type ClientScenario = Scenario<ClientCtx> & { role: 'client' };

@@ -7,13 +7,20 @@
 
 import { setMaxListeners } from 'node:events';
 import { answer, ok, type Reply } from './reply.js';
+import { answerWebSocket, type WsPlay } from './websocket-play.js';
 import type { HttpRequest } from './wire/parse.js';
 import { type ReceivedRequest, ScriptedServer, type ServerConn } from './wire/server.js';
 import { Transcript } from './wire/transcript.js';
 import { Aborted, Waiters } from './wire/wait.js';
 
+/** What the origin answers with: a reply, or a switch to WebSocket (a 101, then the play). */
+export type OriginReply = Reply & { webSocket?: WsPlay };
+
 /** What the origin answers one of a scenario's requests with. */
-export type OriginScript = (req: ReceivedRequest, conn: ServerConn) => Reply | Promise<Reply>;
+export type OriginScript = (req: ReceivedRequest, conn: ServerConn) => OriginReply | Promise<OriginReply>;
+
+/** How long the origin's side of a WebSocket waits for frames: the longest any scenario runs. */
+const WS_TIMING = { timeoutMs: 30_000, idleMaxMs: 60_000 };
 
 /** An answer at a request's header section, before its body (100-continue, an early 413); undefined: wait for the body. */
 export type OriginEarly = (head: HttpRequest, conn: ServerConn) => Reply | undefined;
@@ -45,7 +52,12 @@ export class Origin {
   constructor() {
     // Every upstream connection waits on this signal: many listeners, no leak.
     setMaxListeners(0, this.ac.signal);
-    this.server = new ScriptedServer(this.transcript, this.ac.signal, (conn) => void this.serve(conn), 'u');
+    // An upgrade offer holds the connection until its script answers: a 101 hands the bytes behind
+    // it to WebSocket, any other answer resumes HTTP.
+    this.server = new ScriptedServer(this.transcript, this.ac.signal, (conn) => void this.serve(conn), {
+      prefix: 'u',
+      holdUpgrades: true,
+    });
   }
 
   /** Listen on loopback, on `port` (--origin-port) or a free one; the port. */
@@ -128,14 +140,19 @@ export class Origin {
         wake();
         if (answeredEarly.has(req.index)) continue;
         const script = this.route(req.msg.target)?.script ?? echoPath;
-        let reply: Reply;
+        let reply: OriginReply;
         try {
           reply = await script(req, conn);
         } catch (e) {
           if (e instanceof Aborted) throw e;
           reply = { response: { status: 500, body: `origin script failed: ${(e as Error).message}` } };
         }
+        if (reply.webSocket) {
+          await answerWebSocket(conn, req, reply.webSocket, WS_TIMING, this.ac.signal);
+          return;
+        }
         if (!(await answer(conn, reply, this.ac.signal))) return;
+        if (conn.parser.upgraded) conn.resumeHttp();
         wake();
       }
     } catch (e) {

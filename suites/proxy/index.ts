@@ -8,6 +8,7 @@ import { http10 } from './http10.js';
 import { persistence } from './persistence.js';
 import { pipelining } from './pipelining.js';
 import { timeouts } from './timeouts.js';
+import { upgrade } from './upgrade.js';
 
 /** Every proxy-mode scenario; the registry orders them area by area. */
 export const PROXY_SCENARIOS: ProxyScenario[] = [
@@ -20,4 +21,5 @@ export const PROXY_SCENARIOS: ProxyScenario[] = [
   ...framing,
   ...desyncs,
   ...smuggling,
+  ...upgrade,
 ];

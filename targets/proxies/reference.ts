@@ -12,7 +12,11 @@
 //   answers with a body left unread, or breaks framing (502);
 // - a request that failed on a reused upstream connection before any response byte
 //   is retried once on a new one, if its method is idempotent (RFC 9110 §9.2.2);
-// - an HTTP/1.0 client's connection closes after each response (RFC 9112 §9.3).
+// - an HTTP/1.0 client's connection closes after each response (RFC 9112 §9.3);
+// - a WebSocket handshake from an HTTP/1.1 client goes upstream with Upgrade and
+//   Connection of the proxy's own; a 101 from the origin turns both connections into
+//   one tunnel (the upstream one never returns to the pool); any other answer declines
+//   it, and the bytes behind the offer are the client's next request (RFC 9110 §7.8).
 //
 // Faulty proxies (targets/faulty/proxies) subclass DownstreamConnection or
 // UpstreamPool and override one protected decision.
@@ -29,6 +33,7 @@ import {
   Parser,
 } from '../../harness/wire/parse.js';
 import { Waiters } from '../../harness/wire/wait.js';
+import { offersUpgrade, upgradeProtocols } from '../../harness/wire/websocket.js';
 
 export interface ReferenceProxyOptions {
   /** host:port of the origin */
@@ -82,9 +87,15 @@ export class Upstream {
   idleTimer?: NodeJS.Timeout;
   /** called on every change (bytes, end): the client connection waiting on it looks again */
   onChange?: () => void;
+  /** after a 101: where the origin's bytes go (the client connection), unparsed */
+  pipe?: (d: Buffer) => void;
 
   constructor(readonly socket: net.Socket) {
     socket.on('data', (d: Buffer) => {
+      if (this.pipe) {
+        this.pipe(d);
+        return;
+      }
       this.bytesIn += d.length;
       this.parser.push(d);
       this.onChange?.();
@@ -198,6 +209,8 @@ export interface Exchange {
   early: boolean;
   up?: Upstream;
   reused: boolean;
+  /** a 101 made the two connections one tunnel: nothing more of HTTP on either */
+  tunnel?: boolean;
 }
 
 export type ConnectionClass = new (socket: net.Socket, proxy: ReferenceProxy) => DownstreamConnection;
@@ -212,6 +225,8 @@ export class DownstreamConnection {
   protected readonly ac = new AbortController();
   /** requests answered on this connection */
   protected answered = 0;
+  /** after a 101: where the client's bytes go (the upstream connection), unparsed */
+  protected pipe?: (d: Buffer) => void;
 
   constructor(
     protected readonly socket: net.Socket,
@@ -222,6 +237,10 @@ export class DownstreamConnection {
       this.waiters.wake();
     });
     socket.on('data', (d: Buffer) => {
+      if (this.pipe) {
+        this.pipe(d);
+        return;
+      }
       this.parser.push(this.incoming(d));
       this.waiters.wake();
     });
@@ -244,7 +263,8 @@ export class DownstreamConnection {
    * subclass's own fields exist: faulty proxies that read requests differently close over their settings.)
    */
   protected requestParser(onHead: (head: HttpMessage) => void): Parser {
-    return new Parser({ kind: 'request', onHead });
+    // Held after an upgrade offer until the origin's answer says whether the bytes behind it are HTTP.
+    return new Parser({ kind: 'request', onHead, holdUpgrades: true });
   }
 
   protected get opts(): ReferenceProxyOptions {
@@ -273,6 +293,8 @@ export class DownstreamConnection {
       }
       const ex = await this.forward(head, i);
       this.answered++;
+      if (ex.tunnel) return;
+      if (this.parser.upgraded) this.declined();
       if (this.ended && !ex.res) return this.finish();
       if (this.closeAfter(ex)) return this.finish();
     }
@@ -354,6 +376,12 @@ export class DownstreamConnection {
           this.write(this.errorResponse(502, this.badResponseWhy(m.error), true));
           return 'done';
         }
+        if (m?.interim && m.status === 101 && this.upgradeTo(head)) {
+          ex.res = m;
+          ex.tunnel = true;
+          this.tunnel(up, m);
+          return 'done';
+        }
         if (m?.interim) {
           if (this.forwardsInterim(m, head)) this.write(this.responseBytes(m, head, false));
           continue;
@@ -411,9 +439,55 @@ export class DownstreamConnection {
     );
   }
 
-  /** The end-to-end fields of a request. */
+  /** The end-to-end fields of a request, and the proxy's own upgrade offer where it passes one on. */
   protected requestFields(req: HttpRequest): Header[] {
-    return endToEnd(req.headers);
+    const protocol = this.upgradeTo(req);
+    if (!protocol) return endToEnd(req.headers);
+    return [
+      ...endToEnd(req.headers),
+      { name: 'Upgrade', value: protocol },
+      { name: 'Connection', value: 'Upgrade' },
+    ];
+  }
+
+  /**
+   * The protocol of an upgrade offer the proxy passes on: WebSocket, from an HTTP/1.1 client
+   * (Upgrade in HTTP/1.0 is ignored, RFC 9110 §7.8); undefined for anything else.
+   */
+  protected upgradeTo(req: HttpRequest): string | undefined {
+    if (req.version !== 'HTTP/1.1' || !offersUpgrade(req.headers)) return undefined;
+    return upgradeProtocols(req.headers).includes('websocket') ? 'websocket' : undefined;
+  }
+
+  /** An upgrade offer answered in HTTP was declined: what follows it is the next request. */
+  protected declined(): void {
+    this.parser.resume();
+    this.waiters.wake();
+  }
+
+  /**
+   * The origin switched: the 101 goes to the client, then bytes flow both ways unparsed until
+   * either side ends (its FIN passed on); the upstream connection is never pooled again.
+   */
+  protected tunnel(up: Upstream, res: HttpResponse): void {
+    up.onChange = undefined;
+    const fields = endToEnd(res.headers);
+    this.write(
+      Buffer.from(
+        `HTTP/1.1 101 ${res.reason}\r\n${lines(fields)}Upgrade: ${fieldValues(res.headers, 'upgrade').join(', ') || 'websocket'}\r\nConnection: Upgrade\r\n\r\n`,
+        'latin1',
+      ),
+    );
+    const fromOrigin = up.parser.takeRest();
+    if (fromOrigin.length) this.write(fromOrigin);
+    up.pipe = (d) => this.write(d);
+    const fromClient = this.parser.takeRest();
+    if (fromClient.length) up.send(fromClient);
+    this.pipe = (d) => up.send(d);
+    up.socket.on('end', () => this.socket.end());
+    this.socket.on('end', () => up.socket.end());
+    up.socket.on('close', () => this.socket.destroy());
+    this.socket.on('close', () => up.socket.destroy());
   }
 
   /** The request's body, framed as its head announced (chunked: one chunk, no trailers). */

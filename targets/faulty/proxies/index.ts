@@ -8,6 +8,7 @@ import { persistenceFaults } from './persistence.js';
 import { pipeliningFaults } from './pipelining.js';
 import { timeoutsFaults } from './timeouts.js';
 import type { FaultyProxy } from './types.js';
+import { upgradeFaults } from './upgrade.js';
 
 /** Every faulty proxy, area by area. */
 export const FAULTY_PROXIES: FaultyProxy[] = [
@@ -20,4 +21,5 @@ export const FAULTY_PROXIES: FaultyProxy[] = [
   ...framingFaults,
   ...desyncFaults,
   ...smugglingFaults,
+  ...upgradeFaults,
 ];
