@@ -341,7 +341,11 @@ function serveHints(ctx: ProxyCtx): { version?: string } {
         headers: [['Content-Type', 'text/plain']],
         body: answerTo('hints'),
       });
-      return req.msg.version === 'HTTP/1.1' ? { pieces: [HINTS, final] } : { response: final };
+      // The final response a moment after the hints, as an origin sends them (hints first, then the
+      // work): two segments, so the verdict does not depend on whether TCP coalesced the writes.
+      return req.msg.version === 'HTTP/1.1'
+        ? { pieces: [HINTS, final], pieceDelayMs: 50 }
+        : { response: final };
     },
   });
   return seen;
