@@ -495,6 +495,12 @@ const NOTABLE_FINDINGS: Array<{ role: Role; target: string; id: string; why: str
   },
   {
     role: 'proxy',
+    target: 'trafficserver-proxy',
+    id: 'proxy-1xx-103-with-final',
+    why: "Traffic Server 9.2.9 forwards a 103 Early Hints that arrives alone, and drops one that arrives in the same segment as the final response (3 of 3 runs each way): whether a client sees the hints depends on how the origin's writes were packed. RFC 9110 §15.2: a proxy MUST forward 1xx responses. Varnish 7.1 forwards no 103 at all.",
+  },
+  {
+    role: 'proxy',
     target: 'squid-proxy',
     id: 'proxy-http10-origin-te-not-reused',
     why: 'Squid 5.7, Varnish 7.1 and Traffic Server 9.2 send the next request on an upstream connection whose last response was HTTP/1.0 with `Transfer-Encoding: chunked` and `Connection: keep-alive`; RFC 9112 §6.1 requires treating that framing as faulty and closing the connection after the message, because an HTTP/1.0 hop may have mangled it.',

@@ -330,8 +330,11 @@ const UPLOAD = 'hello';
 const expects100 = (h: HttpRequest) =>
   fieldValues(h.headers, 'expect').some((v) => v.toLowerCase() === '100-continue');
 
-/** The origin: a 103 before its 200 when the request reached it as HTTP/1.1 (never to HTTP/1.0, RFC 9110 §15.2). */
-function serveHints(ctx: ProxyCtx): { version?: string } {
+/**
+ * The origin: a 103 before its 200 when the request reached it as HTTP/1.1 (never to HTTP/1.0,
+ * RFC 9110 §15.2); `together`: both in one write, as an origin that has its answer at once sends them.
+ */
+function serveHints(ctx: ProxyCtx, together = false): { version?: string } {
   const seen: { version?: string } = {};
   serveNamed(ctx, {
     hints: (req) => {
@@ -341,27 +344,30 @@ function serveHints(ctx: ProxyCtx): { version?: string } {
         headers: [['Content-Type', 'text/plain']],
         body: answerTo('hints'),
       });
-      // The final response a moment after the hints, as an origin sends them (hints first, then the
-      // work): two segments, so the verdict does not depend on whether TCP coalesced the writes.
-      return req.msg.version === 'HTTP/1.1'
-        ? { pieces: [HINTS, final], pieceDelayMs: 50 }
-        : { response: final };
+      if (req.msg.version !== 'HTTP/1.1') return { response: final };
+      // Apart: the final response a moment after the hints, as an origin sends them (hints first,
+      // then the work), so the verdict does not depend on whether TCP coalesced the writes.
+      return together
+        ? { response: Buffer.concat([Buffer.from(HINTS), final]) }
+        : { pieces: [HINTS, final], pieceDelayMs: 50 };
     },
   });
   return seen;
 }
 
-const hintsForwarded: ProxyScenario = {
-  id: 'proxy-1xx-103-forwarded',
+/** The 103 reaches the client: sent alone (the final 50 ms later), or in one segment with the final response. */
+const hintsForwarded = (together: boolean): ProxyScenario => ({
+  id: together ? 'proxy-1xx-103-with-final' : 'proxy-1xx-103-forwarded',
   role: 'proxy',
   area: 'framing',
   level: 'MUST',
   rfc: 'RFC 9110 §15.2',
   covers: ['PX1XX-01'],
-  title:
-    'a 103 Early Hints from the origin reaches an HTTP/1.1 client, with its Link field, before the final response',
+  title: together
+    ? 'a 103 Early Hints that arrives in one segment with the final response still reaches an HTTP/1.1 client before it'
+    : 'a 103 Early Hints from the origin reaches an HTTP/1.1 client, with its Link field, before the final response',
   async run(ctx) {
-    const seen = serveHints(ctx);
+    const seen = serveHints(ctx, together);
     const c = await ctx.connect();
     const req = ctx.get(ctx.at('hints'));
     await c.send(req);
@@ -377,7 +383,7 @@ const hintsForwarded: ProxyScenario = {
             ? 'the 103 Early Hints the origin sent did not reach the client'
             : 'neither the 103 Early Hints the origin sent nor its final response reached the client',
         expected: 'the 103 forwarded to the HTTP/1.1 client before the final response',
-        seen: `the origin sent 103 then 200; the client got ${r.interim.length ? r.interim.map((m) => m.status).join(', ') : 'no 1xx'}, then ${describeRead(r)}`,
+        seen: `the origin sent 103 then 200${together ? ' in one write' : ''}; the client got ${r.interim.length ? r.interim.map((m) => m.status).join(', ') : 'no 1xx'}, then ${describeRead(r)}`,
       });
     const link = fieldValue(hints.headers, 'link');
     if (!link)
@@ -389,7 +395,7 @@ const hintsForwarded: ProxyScenario = {
     const res = expectResponse(r, req.label);
     return satisfied(`103 with Link: ${link}, then ${describeResponse(res)}`);
   },
-};
+});
 
 const noHintsToHttp10: ProxyScenario = {
   id: 'proxy-1xx-not-to-http10',
@@ -674,7 +680,8 @@ export const framing: ProxyScenario[] = [
     request: (ctx) => ctx.get(ctx.at('first'), [['If-None-Match', '"ksp-1"']]),
     head: (n) => `HTTP/1.1 304 Not Modified\r\nETag: "ksp-1"\r\nContent-Length: ${n}\r\n\r\n`,
   }),
-  hintsForwarded,
+  hintsForwarded(false),
+  hintsForwarded(true),
   continueForwarded,
   noHintsToHttp10,
   headForwarded,

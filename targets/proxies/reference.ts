@@ -383,7 +383,7 @@ export class DownstreamConnection {
           return 'done';
         }
         if (m?.interim) {
-          if (this.forwardsInterim(m, head)) this.write(this.responseBytes(m, head, false));
+          if (this.forwardsInterim(m, head, up)) this.write(this.responseBytes(m, head, false));
           continue;
         }
         if (m) {
@@ -516,7 +516,7 @@ export class DownstreamConnection {
   }
 
   /** 1xx from the origin go to HTTP/1.1 clients (RFC 9110 §15.2); never 101, which we did not ask for. */
-  protected forwardsInterim(res: HttpResponse, req: HttpRequest): boolean {
+  protected forwardsInterim(res: HttpResponse, req: HttpRequest, _up?: Upstream): boolean {
     return req.version !== 'HTTP/1.0' && res.status !== 101;
   }
 

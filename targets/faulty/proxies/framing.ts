@@ -192,6 +192,13 @@ class ForwardsOnlyContinue extends DownstreamConnection {
   }
 }
 
+/** Drops a 1xx whose final response came in the same read (a proxy that answers with the last complete message it has). */
+class DropsInterimWithFinal extends DownstreamConnection {
+  protected override forwardsInterim(res: HttpResponse, req: HttpRequest, up?: Upstream): boolean {
+    return !up?.ready && super.forwardsInterim(res, req);
+  }
+}
+
 /** Relays 1xx whatever the client's version. */
 class InterimToHttp10 extends DownstreamConnection {
   protected override forwardsInterim(res: HttpResponse): boolean {
@@ -287,10 +294,17 @@ export const framingFaults: FaultyProxy[] = [
   },
   {
     name: 'proxy-drops-103',
-    breaks: ['proxy-1xx-103-forwarded'],
+    breaks: ['proxy-1xx-103-forwarded', 'proxy-1xx-103-with-final'],
     description: 'forwards 100 Continue but drops every other 1xx, 103 Early Hints included (RFC 9110 §15.2)',
     connection: ForwardsOnlyContinue,
   },
+  {
+    name: 'proxy-drops-1xx-with-final',
+    breaks: ['proxy-1xx-103-with-final'],
+    description: 'drops a 1xx that arrives in one read with the final response',
+    connection: DropsInterimWithFinal,
+  },
+
   {
     name: 'proxy-1xx-to-http10',
     breaks: ['proxy-1xx-not-to-http10'],
