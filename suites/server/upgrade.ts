@@ -12,17 +12,13 @@ import {
 } from '../../harness/check.js';
 import { satisfied } from '../../harness/model.js';
 import type { ServerScenario } from '../../harness/server-context.js';
+import type { HttpResponse } from '../../harness/wire/parse.js';
 import { exchange } from './steps.js';
 import { handshake, NOBODY, nobodyOffer, priorRequest, stillHttp, switchProblems } from './upgrade-steps.js';
 
 /** A 101 where the scenario's offer could not be taken: the failure, in words. */
-function noSwitch(
-  res: { status: number; label?: string },
-  why: string,
-  expected: string,
-  seen: string,
-): void {
-  if (res.status === 101) fail({ summary: why, expected, seen });
+function noSwitch(res: HttpResponse, why: string, expected: string): void {
+  if (res.status === 101) fail({ summary: why, expected, seen: describeResponse(res) });
 }
 
 export const upgradeScenarios: ServerScenario[] = [
@@ -46,7 +42,6 @@ export const upgradeScenarios: ServerScenario[] = [
         res,
         `the server switched protocols on an offer of ${NOBODY}, a protocol it cannot speak`,
         `an ordinary response to ${offer.label}: a server MUST NOT switch to a protocol the client did not offer, and cannot speak ${NOBODY}`,
-        describeResponse(res),
       );
       const after = await stillHttp(ctx, c, res, `the ${NOBODY} offer`);
       return satisfied(
@@ -85,7 +80,6 @@ export const upgradeScenarios: ServerScenario[] = [
         res,
         'the server switched protocols on an HTTP/1.0 request',
         'no 101: a server MUST ignore an Upgrade header field received in an HTTP/1.0 request',
-        describeResponse(res),
       );
       return satisfied(
         `${ws ? 'a WebSocket handshake' : `an offer of ${NOBODY}`} in HTTP/1.0 got ${describeResponse(res)}`,
@@ -114,7 +108,6 @@ export const upgradeScenarios: ServerScenario[] = [
         res,
         'the server switched protocols on an Upgrade field that Connection does not name',
         'no 101: without "upgrade" in Connection the request is no upgrade offer (and no WebSocket handshake: RFC 6455 §4.2.1)',
-        describeResponse(res),
       );
       return satisfied(await stillHttp(ctx, c, res, req.label));
     },
@@ -142,7 +135,6 @@ export const upgradeScenarios: ServerScenario[] = [
         first,
         `the server switched protocols on an offer of ${NOBODY}`,
         `an ordinary response to ${offer.label}`,
-        describeResponse(first),
       );
       if (saysClose(first))
         return satisfied(
